@@ -1,0 +1,1 @@
+"""The ``genelab`` command line (typer). Heavy imports happen inside commands."""

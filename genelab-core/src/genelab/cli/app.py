@@ -1,0 +1,61 @@
+"""``genelab``: the typer application and its error handling."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from genelab.cli import listing, running
+from genelab.errors import GenelabError
+
+app = typer.Typer(
+    name="genelab",
+    help="Train and play registered robot-learning tasks through pluggable RL libraries.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(listing.list_app, name="list")
+app.command("info")(listing.info)
+app.command("train", context_settings=running.EXTRA_ARGS)(running.train)
+app.command("play", context_settings=running.EXTRA_ARGS)(running.play)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"genelab {version('genelab-core')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Show the version and exit."),
+) -> None:
+    """Train and play registered robot-learning tasks through pluggable RL libraries."""
+
+
+def main() -> None:
+    """Console entry point: user errors become one line on stderr and a non-zero exit."""
+    try:
+        code = app(standalone_mode=False)
+    except GenelabError as error:
+        typer.echo(f"error: {error}", err=True)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(1)
+    except Exception as error:  # click usage errors and friends
+        import click
+
+        if isinstance(error, click.ClickException):
+            error.show()
+            sys.exit(error.exit_code)
+        raise
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,98 @@
+"""``genelab list tasks|backends`` and ``genelab info TASK``: no torch, no RL library."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import typer
+
+list_app = typer.Typer(help="List registered tasks or installed backends.", no_args_is_help=True)
+
+
+@list_app.command("tasks")
+def list_tasks(
+    keyword: str = typer.Option(None, "--keyword", "-k", help="Filter by id or description."),
+) -> None:
+    """List registered tasks."""
+    from genelab.registry import TASKS
+
+    specs = TASKS.list(keyword)
+    if not specs:
+        typer.echo(f"no tasks match '{keyword}'" if keyword else "no tasks registered")
+        return
+    width = max(len(s.id) for s in specs)
+    for spec in specs:
+        typer.echo(f"{spec.id:<{width}}  {spec.description}")
+    _print_failures()
+
+
+@list_app.command("backends")
+def list_backends() -> None:
+    """List installed backends, then plugins that failed to load."""
+    from genelab.rl.registry import registered_backends
+
+    rows = []
+    for config_type, infos in registered_backends().items():
+        for info in infos:
+            rows.append((info.backend.name, f"{config_type.__module__}.{config_type.__name__}",
+                         ", ".join(info.backend.algorithms), info.distribution, info.version))
+    if rows:
+        header = ("name", "config type", "algorithms", "distribution", "version")
+        widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+        for row in [header, *sorted(rows)]:
+            typer.echo("  ".join(f"{c:<{w}}" for c, w in zip(row, widths, strict=True)).rstrip())
+    else:
+        typer.echo("no backends installed; try: pip install genelab-backend-rslrl")
+    _print_failures()
+
+
+def _print_failures() -> None:
+    from genelab.plugins import get_host
+
+    failures = get_host().failures
+    if failures:
+        typer.echo("\nfailed to load:")
+        for failure in failures:
+            typer.echo(f"  {failure}")
+
+
+def info(
+    task_id: str = typer.Argument(..., metavar="TASK", help="A task id (see: genelab list tasks)."),
+    preset: str = typer.Option(None, "--preset", help="Describe a named agent preset."),
+) -> None:
+    """Describe a task: env and agent summary, and every overridable dotted path."""
+    from genelab.errors import GenelabError
+    from genelab.registry import TASKS
+
+    task = TASKS.get(task_id)
+    typer.echo(f"{task.id}: {task.description}")
+    env = task.env
+    typer.echo(f"env: {type(env).__name__} num_envs={env.num_envs} "
+               f"dt={env.sim.dt} decimation={env.decimation} "
+               f"episode_length_s={env.episode_length_s}")
+    for group in ("observations", "actions", "rewards", "terminations", "events", "commands"):
+        value = getattr(env, group, None)
+        if isinstance(value, dict) and value:
+            typer.echo(f"  {group}: {', '.join(value)}")
+    if task.presets:
+        typer.echo(f"presets: {', '.join(task.presets)}")
+    targets: dict[str, Any] = {"env": env}
+    try:
+        agent = task.agent_cfg(preset)
+        typer.echo(f"agent: {type(agent).__module__}.{type(agent).__name__}")
+        targets["agent"] = agent
+    except GenelabError as error:
+        typer.echo(f"agent: unavailable ({error})")
+    typer.echo("\noverridable settings (--path VALUE):")
+    _print_paths(targets)
+
+
+def _print_paths(targets: dict[str, Any]) -> None:
+    from genelab.overrides import iter_overridable, type_name
+
+    for root, node in targets.items():
+        if not dataclasses.is_dataclass(node):
+            continue
+        for path, hint, value in iter_overridable(node, root):
+            typer.echo(f"  --{path}  [{type_name(hint)}]  default: {value!r}")

@@ -1,0 +1,98 @@
+"""``genelab train`` and ``genelab play``: flags, dotted overrides, the summary line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+EXTRA_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True}
+OVERRIDES_HELP = (
+    "Dotted overrides follow the flags: --env.sim.dt 0.01, --agent.seed=3 "
+    "(see: genelab info TASK)."
+)
+
+TASK = typer.Argument(..., metavar="TASK", help="A task id (see: genelab list tasks).")
+PRESET = typer.Option(None, "--preset", help="A named agent preset of the task.")
+NUM_ENVS = typer.Option(None, "--num-envs", "--num_envs", help="Number of parallel envs.")
+SEED = typer.Option(None, "--seed", help="Random seed (applied before the env is built).")
+DEVICE = typer.Option(None, "--device", help="Torch device, e.g. cpu, cuda:0 (default: auto).")
+LOG_DIR = typer.Option(Path("logs"), "--log-dir", "--log_dir", help="Root of run directories.")
+RUN = typer.Option("latest", "--run", help="Run to load from: 'latest' or a regex on run names.")
+
+
+def train(
+    ctx: typer.Context,
+    task_id: str = TASK,
+    preset: str = PRESET,
+    num_envs: int = NUM_ENVS,
+    max_iterations: int = typer.Option(
+        None, "--max-iterations", "--max_iterations",
+        help="Iterations to run now; when resuming they are ADDITIONAL to the checkpoint's.",
+    ),
+    seed: int = SEED,
+    device: str = DEVICE,
+    log_dir: Path = LOG_DIR,
+    run_name: str = typer.Option(None, "--run-name", "--run_name", help="Suffix of the run dir."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the latest run's checkpoint."),
+    checkpoint: str = typer.Option(
+        None, "--checkpoint", help="Resume from a checkpoint: PATH, 'latest' or an iteration."
+    ),
+    run: str = RUN,
+) -> None:
+    """Train TASK with the backend its agent config selects."""
+    from genelab.overrides import parse_override_args
+    from genelab.rl.dispatch import train_task
+
+    overrides = parse_override_args(ctx.args, ("env", "agent"))
+    result = train_task(
+        task_id, preset=preset, overrides=overrides, num_envs=num_envs,
+        max_iterations=max_iterations, seed=seed, device=device, log_root=log_dir,
+        run_name=run_name, resume=resume, checkpoint=checkpoint, run=run,
+    )
+    minutes, seconds = divmod(int(result.seconds), 60)
+    reward = "-" if result.mean_reward is None else f"{result.mean_reward:.2f}"
+    length = "-" if result.mean_episode_length is None else f"{result.mean_episode_length:.1f}"
+    typer.echo(
+        f"done: {result.iterations} iterations in {minutes}m{seconds:02d}s, "
+        f"mean reward {reward}, mean episode length {length}; run: {result.run_dir}\n"
+        f"play it: genelab play {task_id} --agent trained --checkpoint {result.run_dir}"
+    )
+
+
+def play(
+    ctx: typer.Context,
+    task_id: str = TASK,
+    agent: str = typer.Option("zero", "--agent", help="Policy source: zero, random or trained."),
+    preset: str = PRESET,
+    checkpoint: str = typer.Option(
+        None, "--checkpoint", help="For --agent trained: PATH, run dir, 'latest' or an iteration."
+    ),
+    run: str = RUN,
+    steps: int = typer.Option(240, "--steps", help="Headless: stop after this many steps."),
+    max_steps: int = typer.Option(None, "--max-steps", "--max_steps",
+                                  help="Hard cap on steps, with or without a viewer."),
+    vis: bool = typer.Option(False, "--vis/--headless", help="Open a viewer until it closes."),
+    video: Path = typer.Option(None, "--video", help="Write the rollout to an MP4 or GIF."),
+    num_envs: int = NUM_ENVS,
+    seed: int = SEED,
+    device: str = DEVICE,
+    stochastic: bool = typer.Option(False, "--stochastic", help="Sample actions (trained)."),
+    log_dir: Path = LOG_DIR,
+) -> None:
+    """Play TASK with a zero, random or trained policy."""
+    from genelab.overrides import parse_override_args
+    from genelab.rl.dispatch import play_task
+
+    overrides = parse_override_args(ctx.args, ("env", "agent"))
+    done = play_task(
+        task_id, kind=agent, preset=preset, overrides=overrides, checkpoint=checkpoint,
+        run=run, steps=steps, max_steps=max_steps, vis=vis, video=video, num_envs=num_envs,
+        seed=seed, device=device, deterministic=not stochastic, log_root=log_dir,
+    )
+    typer.echo(f"played {done} steps of {task_id} ({agent} policy)"
+               + (f"; video: {video}" if video else ""))
+
+
+train.__doc__ = f"{train.__doc__}\n\n{OVERRIDES_HELP}"
+play.__doc__ = f"{play.__doc__}\n\n{OVERRIDES_HELP}"

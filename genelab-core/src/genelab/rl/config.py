@@ -1,0 +1,34 @@
+"""The base of every backend's agent config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass
+class BackendConfig:
+    """Settings every backend understands; backends subclass this with their own fields.
+
+    The dispatcher selects a backend from the type of the agent config, so a user's
+    subclass of a backend's config still trains with that backend.
+
+    Attributes:
+        experiment_name: Runs are written to ``logs/<backend>/<experiment_name>/``.
+        run_name: Optional suffix of the run directory name.
+        seed: Seeds torch, numpy and ``random`` before the environment is built.
+        max_iterations: Training budget in iterations. One iteration is one rollout of
+            ``steps_per_iteration`` vectorized env steps followed by an update, for
+            every backend.
+        steps_per_iteration: Vectorized env steps collected per iteration.
+        save_interval: Write a checkpoint every this many iterations (and at the end).
+        logger: Where scalars go; TensorBoard event files in the run directory.
+    """
+
+    experiment_name: str = "default"
+    run_name: str = ""
+    seed: int = 42
+    max_iterations: int = 100
+    steps_per_iteration: int = 24
+    save_interval: int = 50
+    logger: Literal["tensorboard"] = "tensorboard"

@@ -1,0 +1,216 @@
+"""Backend-agnostic dispatchers behind ``genelab train`` and ``genelab play``.
+
+Everything that can fail because of user input (task id, preset, overrides, missing
+backend, checkpoint) is checked before an environment is built or a run directory is
+created.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from genelab.overrides import Override, apply_overrides
+from genelab.registry import TASKS
+from genelab.rl.backend import BackendInfo, PlayContext, PolicyKind, TrainContext
+from genelab.rl.progress import TrainingProgress
+from genelab.rl.registry import select_backend
+from genelab.runs import experiment_dir, find_checkpoint, new_run_dir, run_info, write_params
+
+
+@dataclass
+class TrainResult:
+    """What a finished (or interrupted) training run left behind."""
+
+    task_id: str
+    backend: str
+    run_dir: Path
+    iterations: int
+    seconds: float
+    mean_reward: float | None
+    mean_episode_length: float | None
+
+
+def resolve_device(device: str | None) -> str:
+    """``None`` or ``"auto"`` picks CUDA when available, else CPU; others pass through."""
+    import torch
+
+    if device in (None, "", "auto"):
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        torch.device(device)
+    except RuntimeError as error:
+        from genelab.errors import GenelabError
+
+        raise GenelabError(f"bad device '{device}': {error}") from None
+    return device
+
+
+def seed_everything(seed: int) -> None:
+    """Seed ``random``, numpy and torch (before any env or network is built)."""
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def _split_overrides(overrides: list[Override]) -> tuple[list[Override], list[Override]]:
+    env = [o for o in overrides if o.path.startswith("env.")]
+    agent = [o for o in overrides if o.path.startswith("agent.")]
+    return env, agent
+
+
+def train_task(
+    task_id: str,
+    *,
+    preset: str | None = None,
+    overrides: list[Override] = (),  # type: ignore[assignment]
+    num_envs: int | None = None,
+    max_iterations: int | None = None,
+    seed: int | None = None,
+    device: str | None = None,
+    log_root: Path = Path("logs"),
+    run_name: str | None = None,
+    resume: bool = False,
+    checkpoint: str | None = None,
+    run: str = "latest",
+    progress: TrainingProgress | None = None,
+) -> TrainResult:
+    """Train ``task_id`` with the backend its agent config selects; return the run.
+
+    ``max_iterations`` is the number of iterations to run now, also when resuming
+    (additional to the checkpoint's). ``checkpoint`` (a path, "latest" or an iteration)
+    or ``resume`` (latest checkpoint of the latest run) restores a previous run.
+    """
+    task = TASKS.get(task_id)
+    agent_cfg = task.agent_cfg(preset)
+    info = select_backend(agent_cfg)
+    apply_overrides({"env": task.env, "agent": agent_cfg}, list(overrides))
+    if num_envs is not None:
+        task.env.num_envs = num_envs
+    if max_iterations is not None:
+        agent_cfg.max_iterations = max_iterations
+    if seed is not None:
+        agent_cfg.seed = seed
+    task.env.seed = agent_cfg.seed
+    _check_budget(task.env.num_envs, agent_cfg.max_iterations)
+    backend = info.backend
+    resume_from = None
+    if resume or checkpoint:
+        parent = experiment_dir(log_root, backend.name, agent_cfg.experiment_name)
+        resume_from = find_checkpoint(checkpoint or "latest", parent, run,
+                                      backend.checkpoint_pattern)
+    device = resolve_device(device)
+    seed_everything(agent_cfg.seed)
+    from genelab.envs import ManagerBasedRlEnv
+
+    env = ManagerBasedRlEnv(task.env, device=device)
+    try:
+        backend.validate(agent_cfg, env)
+        run_dir = new_run_dir(log_root, backend.name, agent_cfg.experiment_name,
+                              run_name if run_name is not None else agent_cfg.run_name)
+        extra = {"device": device, "num_envs": env.num_envs, "preset": preset,
+                 "resumed_from": str(resume_from) if resume_from else None}
+        write_params(run_dir, task.env, agent_cfg,
+                     run_info(task_id, agent_cfg.seed, backend.name, [info.distribution], extra))
+        progress = progress or TrainingProgress()
+        ctx = TrainContext(task_id=task_id, env=env, env_cfg=task.env, agent_cfg=agent_cfg,
+                           run_dir=run_dir, device=device, progress=progress,
+                           resume_from=resume_from)
+        try:
+            backend.train(ctx)
+        finally:
+            seconds = progress.finish()
+    finally:
+        env.close()
+    last = progress.last
+    return TrainResult(
+        task_id=task_id, backend=backend.name, run_dir=run_dir,
+        iterations=(last.iteration + 1) if last else 0, seconds=seconds,
+        mean_reward=last.mean_reward if last else None,
+        mean_episode_length=last.mean_episode_length if last else None,
+    )
+
+
+def _check_budget(num_envs: int, max_iterations: int) -> None:
+    from genelab.errors import GenelabError
+
+    if num_envs < 1:
+        raise GenelabError(f"--num-envs must be at least 1 (got {num_envs})")
+    if max_iterations < 1:
+        raise GenelabError(f"--max-iterations must be at least 1 (got {max_iterations})")
+
+
+def play_task(
+    task_id: str,
+    *,
+    kind: PolicyKind = "zero",
+    preset: str | None = None,
+    overrides: list[Override] = (),  # type: ignore[assignment]
+    checkpoint: str | None = None,
+    run: str = "latest",
+    steps: int = 240,
+    max_steps: int | None = None,
+    vis: bool = False,
+    video: Path | None = None,
+    num_envs: int | None = None,
+    seed: int | None = None,
+    device: str | None = None,
+    deterministic: bool = True,
+    log_root: Path = Path("logs"),
+) -> int:
+    """Play ``task_id`` with a zero, random or trained policy; return the steps run.
+
+    Uses the task's ``play_env`` when it has one. 'trained' resolves ``checkpoint``
+    (a path, a run directory, "latest" or an iteration) among the runs of the agent
+    config's experiment.
+    """
+    from genelab.errors import GenelabError
+
+    if kind not in ("zero", "random", "trained"):
+        raise GenelabError(f"unknown agent '{kind}': use zero, random or trained")
+    task = TASKS.get(task_id)
+    env_cfg = task.play_env if task.play_env is not None else task.env
+    env_overrides, agent_overrides = _split_overrides(list(overrides))
+    targets: dict[str, Any] = {"env": env_cfg}
+    info: BackendInfo | None = None
+    agent_cfg = None
+    if kind == "trained" or agent_overrides:
+        agent_cfg = task.agent_cfg(preset)
+        info = select_backend(agent_cfg)
+        targets["agent"] = agent_cfg
+    apply_overrides(targets, env_overrides + agent_overrides)
+    if num_envs is not None:
+        env_cfg.num_envs = num_envs
+    if seed is not None:
+        env_cfg.seed = seed
+    resolved = None
+    if kind == "trained":
+        assert info is not None and agent_cfg is not None
+        parent = experiment_dir(log_root, info.backend.name, agent_cfg.experiment_name)
+        resolved = find_checkpoint(checkpoint or "latest", parent, run,
+                                   info.backend.checkpoint_pattern)
+    device = resolve_device(device)
+    if env_cfg.seed is not None:
+        seed_everything(env_cfg.seed)
+    from genelab.envs import ManagerBasedRlEnv
+    from genelab.rl.play import play_loop, random_policy, zero_policy
+
+    env = ManagerBasedRlEnv(env_cfg, device=device)
+    try:
+        if kind == "trained":
+            assert info is not None and resolved is not None
+            policy = info.backend.inference_policy(PlayContext(
+                task_id=task_id, env=env, env_cfg=env_cfg, agent_cfg=agent_cfg,
+                checkpoint=resolved, device=device, deterministic=deterministic))
+        elif kind == "random":
+            policy = random_policy(env)
+        else:
+            policy = zero_policy(env)
+        return play_loop(env, policy, steps=steps, max_steps=max_steps, vis=vis, video=video)
+    finally:
+        env.close()
