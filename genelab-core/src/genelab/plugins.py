@@ -40,9 +40,9 @@ class PluginHost:
     failures: list[PluginFailure]
 
     def source_of(self, plugin: object) -> tuple[str, str]:
-        """(distribution, version) of a registered plugin; ('unknown', '') if in-process."""
-        name = self.manager.get_name(plugin)
-        return self.sources.get(name or "", ("in-process", ""))
+        """(distribution, version) of a plugin; an in-process plugin gives its own name."""
+        name = self.manager.get_name(plugin) or "in-process"
+        return self.sources.get(name, (name, ""))
 
     def report(self, failure: PluginFailure, error: BaseException) -> None:
         """Record a failure, or re-raise it when strict mode is on."""
@@ -122,7 +122,7 @@ def call_each(host: PluginHost, hook_name: str) -> list[tuple[object, list]]:
     """
     results = []
     hook = getattr(host.manager.hook, hook_name)
-    for impl in reversed(hook.get_hookimpls()):  # registration order
+    for impl in hook.get_hookimpls():  # registration order
         try:
             value = impl.function()
         except Exception as error:

@@ -1,0 +1,5 @@
+"""``python -m genelab``: the same as the ``genelab`` command."""
+
+from genelab.cli.app import main
+
+main()

@@ -1,0 +1,97 @@
+"""Plugin discovery: one entry point at a time, failures reported, strict mode, duplicates."""
+
+from __future__ import annotations
+
+import pytest
+from genelab.errors import PluginError
+from genelab.plugins import make_host
+
+BACKEND_PLUGIN = """
+    from dataclasses import dataclass
+    from genelab import hookimpl
+    from genelab.rl import Backend, BackendConfig
+
+    @dataclass
+    class FakeCfg(BackendConfig):
+        pass
+
+    class FakeBackend(Backend):
+        name = "fake"
+        config_type = FakeCfg
+        algorithms = ("FAKE",)
+        def train(self, ctx): pass
+        def inference_policy(self, ctx): pass
+
+    @hookimpl
+    def genelab_backends():
+        return [FakeBackend()]
+"""
+
+
+def test_broken_entry_point_is_reported_and_skipped(fake_dist):
+    fake_dist("fake-broken", "1.2.3",
+                       "[genelab.backends]\nbroken = fake_genelab_broken\n",
+                       {"fake_genelab_broken": "raise RuntimeError('boom at import')\n"})
+    fake_dist("fake-good", "0.4", "[genelab.backends]\ngood = fake_genelab_good\n",
+                       {"fake_genelab_good": BACKEND_PLUGIN})
+    host = make_host()
+    [failure] = [f for f in host.failures if f.distribution == "fake-broken"]
+    assert failure.version == "1.2.3"
+    assert failure.reason == "RuntimeError: boom at import"
+    assert "fake-broken 1.2.3" in str(failure)
+    names = [host.manager.get_name(p) for p in host.manager.get_plugins()]
+    assert "genelab.backends:good" in names
+    assert "genelab.backends:broken" not in names
+
+
+def test_strict_mode_reraises(fake_dist, monkeypatch):
+    fake_dist("fake-broken", "1.0", "[genelab.tasks]\nbroken = fake_genelab_b2\n",
+                       {"fake_genelab_b2": "import does_not_exist_anywhere\n"})
+    monkeypatch.setenv("GENELAB_STRICT_PLUGINS", "1")
+    with pytest.raises(PluginError, match="fake-broken 1.0.*ModuleNotFoundError"):
+        make_host()
+
+
+def test_failing_hook_is_reported_with_its_distribution(fake_dist):
+    fake_dist("fake-hookfail", "2.0", "[genelab.tasks]\nx = fake_genelab_hook\n",
+                       {"fake_genelab_hook": """
+                            from genelab import hookimpl
+                            @hookimpl
+                            def genelab_tasks():
+                                raise ValueError("bad task table")
+                        """})
+    from genelab.plugins import call_each
+
+    host = make_host()
+    results = call_each(host, "genelab_tasks")
+    assert all(host.manager.get_name(plugin) != "genelab.tasks:x" for plugin, _ in results)
+    assert any(f.distribution == "fake-hookfail" and "ValueError: bad task table" in f.reason
+               for f in host.failures)
+
+
+def test_duplicate_entry_points_load_once(fake_dist):
+    for site in ("site", "other_site"):
+        fake_dist("fake-dup", "1.0", "[genelab.backends]\ndup = fake_genelab_dup\n",
+                  {"fake_genelab_dup": BACKEND_PLUGIN}, site=site)
+    host = make_host()
+    names = [host.manager.get_name(p) for p in host.manager.get_plugins()]
+    assert names.count("genelab.backends:dup") == 1
+    assert not [f for f in host.failures if f.distribution == "fake-dup"]
+
+
+def test_builtin_tasks_go_through_entry_points():
+    host = make_host()
+    dist, _ = host.sources["genelab.tasks:builtin"]
+    assert dist == "genelab-core"
+
+
+def test_misspelled_hookimpl_is_reported(fake_dist):
+    fake_dist("fake-typo", "0.1", "[genelab.backends]\nt = fake_genelab_typo\n",
+                       {"fake_genelab_typo": """
+                            from genelab import hookimpl
+                            @hookimpl
+                            def genelab_backend():
+                                return []
+                        """})
+    host = make_host()
+    assert any("genelab_backend" in f.reason for f in host.failures)

@@ -1,0 +1,72 @@
+"""Sessions: tests (all distributions), wheels (non-editable install check), lint, learning, bench.
+
+Every session installs torch through constraints.txt, so pip takes the pinned CPU build.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.sessions = ["tests", "wheels"]
+
+ROOT = Path(__file__).parent
+CONSTRAINTS = ("-c", str(ROOT / "constraints.txt"))
+DISTRIBUTIONS = ("genelab-core", "genelab-backend-rslrl", "genelab-backend-skrl",
+                 "genelab-backend-sb3")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The whole suite against editable installs (what the README's test command runs)."""
+    session.install(*CONSTRAINTS, "-r", "requirements-dev.txt")
+    session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session
+def wheels(session: nox.Session) -> None:
+    """Build a wheel of every distribution, install them NON-editable, list the backends."""
+    out = Path(session.create_tmp()) / "wheels"
+    shutil.rmtree(out, ignore_errors=True)
+    for dist in DISTRIBUTIONS:
+        session.run("python", "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out),
+                    str(ROOT / dist))
+    built = sorted(glob.glob(str(out / "*.whl")))
+    session.install(*CONSTRAINTS, *built)
+    session.chdir(session.create_tmp())  # away from the source tree
+    listing = session.run("genelab", "list", "backends", silent=True) or ""
+    print(listing)
+    if "rsl_rl" not in listing or "genelab-backend-rslrl" not in listing:
+        session.error("the rsl_rl backend is missing from 'genelab list backends'")
+    if "failed to load" in listing:
+        session.error("a plugin failed to load from the installed wheels")
+    tasks = session.run("genelab", "list", "tasks", silent=True) or ""
+    if "GeneLab-Cartpole-v0" not in tasks:
+        session.error("built-in tasks are missing from 'genelab list tasks'")
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff over every distribution, the tests and the benchmarks."""
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+
+
+@nox.session
+def learning(session: nox.Session) -> None:
+    """Only the learning tests (agents must reach their thresholds)."""
+    session.install(*CONSTRAINTS, "-r", "requirements-dev.txt")
+    session.run("python", "-m", "pytest", "-m", "learning", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Run every benchmark script and print its figures."""
+    session.install(*CONSTRAINTS, "-r", "requirements-dev.txt")
+    for script in sorted(glob.glob(str(ROOT / "benchmarks" / "bench_*.py"))):
+        session.run("python", script, env={"PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")})
