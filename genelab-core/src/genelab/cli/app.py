@@ -20,6 +20,7 @@ app.add_typer(listing.list_app, name="list")
 app.command("info")(listing.info)
 app.command("train", context_settings=running.EXTRA_ARGS)(running.train)
 app.command("play", context_settings=running.EXTRA_ARGS)(running.play)
+app.command("eval", context_settings=running.EXTRA_ARGS)(running.evaluate)
 
 
 def _version(value: bool) -> None:

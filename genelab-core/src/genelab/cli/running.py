@@ -19,6 +19,7 @@ SEED = typer.Option(None, "--seed", help="Random seed (applied before the env is
 DEVICE = typer.Option(None, "--device", help="Torch device, e.g. cpu, cuda:0 (default: auto).")
 LOG_DIR = typer.Option(Path("logs"), "--log-dir", "--log_dir", help="Root of run directories.")
 RUN = typer.Option("latest", "--run", help="Run to load from: 'latest' or a regex on run names.")
+STOCHASTIC = typer.Option(False, "--stochastic", help="Sample actions (trained policies).")
 
 
 def train(
@@ -77,7 +78,7 @@ def play(
     num_envs: int = NUM_ENVS,
     seed: int = SEED,
     device: str = DEVICE,
-    stochastic: bool = typer.Option(False, "--stochastic", help="Sample actions (trained)."),
+    stochastic: bool = STOCHASTIC,
     log_dir: Path = LOG_DIR,
 ) -> None:
     """Play TASK with a zero, random or trained policy."""
@@ -94,5 +95,39 @@ def play(
                + (f"; video: {video}" if video else ""))
 
 
+def evaluate(
+    ctx: typer.Context,
+    task_id: str = TASK,
+    checkpoint: str = typer.Argument(
+        "latest", metavar="CKPT", help="PATH, run dir, 'latest' or an iteration."
+    ),
+    agent: str = typer.Option("trained", "--agent", help="Policy source: zero, random or trained."),
+    episodes: int = typer.Option(1, "--episodes", help="Episodes counted per env."),
+    output: Path = typer.Option(None, "--output", help="Where to write the metrics JSON."),
+    preset: str = PRESET,
+    run: str = RUN,
+    num_envs: int = NUM_ENVS,
+    seed: int = SEED,
+    device: str = DEVICE,
+    stochastic: bool = STOCHASTIC,
+    log_dir: Path = LOG_DIR,
+) -> None:
+    """Evaluate a policy: every env counts the same number of episodes (no short-episode bias)."""
+    from genelab.overrides import parse_override_args
+    from genelab.rl.dispatch import evaluate_task
+
+    overrides = parse_override_args(ctx.args, ("env", "agent"))
+    metrics, written = evaluate_task(
+        task_id, episodes_per_env=episodes, output=output, kind=agent, preset=preset,
+        overrides=overrides, checkpoint=checkpoint, run=run, num_envs=num_envs, seed=seed,
+        device=device, deterministic=not stochastic, log_root=log_dir,
+    )
+    typer.echo(", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
+                         for k, v in metrics.items()))
+    if written:
+        typer.echo(f"wrote {written}")
+
+
 train.__doc__ = f"{train.__doc__}\n\n{OVERRIDES_HELP}"
 play.__doc__ = f"{play.__doc__}\n\n{OVERRIDES_HELP}"
+evaluate.__doc__ = f"{evaluate.__doc__}\n\n{OVERRIDES_HELP}"

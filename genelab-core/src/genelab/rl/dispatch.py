@@ -145,7 +145,16 @@ def _check_budget(num_envs: int, max_iterations: int) -> None:
         raise GenelabError(f"--max-iterations must be at least 1 (got {max_iterations})")
 
 
-def play_task(
+@dataclass
+class Playback:
+    """A built play env, the policy to drive it and the checkpoint it came from."""
+
+    env: Any
+    policy: Any
+    checkpoint: Path | None
+
+
+def prepare_playback(
     task_id: str,
     *,
     kind: PolicyKind = "zero",
@@ -153,21 +162,17 @@ def play_task(
     overrides: list[Override] = (),  # type: ignore[assignment]
     checkpoint: str | None = None,
     run: str = "latest",
-    steps: int = 240,
-    max_steps: int | None = None,
-    vis: bool = False,
-    video: Path | None = None,
     num_envs: int | None = None,
     seed: int | None = None,
     device: str | None = None,
     deterministic: bool = True,
     log_root: Path = Path("logs"),
-) -> int:
-    """Play ``task_id`` with a zero, random or trained policy; return the steps run.
+) -> Playback:
+    """Build the task's play env and a zero, random or trained policy for it.
 
-    Uses the task's ``play_env`` when it has one. 'trained' resolves ``checkpoint``
-    (a path, a run directory, "latest" or an iteration) among the runs of the agent
-    config's experiment.
+    Uses the task's ``play_env`` when it has one. 'trained' resolves ``checkpoint`` (a
+    path, a run directory, "latest" or an iteration) among the runs of the agent
+    config's experiment, before the env is built. The caller closes ``env``.
     """
     from genelab.errors import GenelabError
 
@@ -198,7 +203,7 @@ def play_task(
     if env_cfg.seed is not None:
         seed_everything(env_cfg.seed)
     from genelab.envs import ManagerBasedRlEnv
-    from genelab.rl.play import play_loop, random_policy, zero_policy
+    from genelab.rl.play import random_policy, zero_policy
 
     env = ManagerBasedRlEnv(env_cfg, device=device)
     try:
@@ -211,6 +216,47 @@ def play_task(
             policy = random_policy(env)
         else:
             policy = zero_policy(env)
-        return play_loop(env, policy, steps=steps, max_steps=max_steps, vis=vis, video=video)
-    finally:
+    except BaseException:
         env.close()
+        raise
+    return Playback(env, policy, resolved)
+
+
+def play_task(task_id: str, *, steps: int = 240, max_steps: int | None = None,
+              vis: bool = False, video: Path | None = None, **playback: Any) -> int:
+    """Play ``task_id`` (see :func:`prepare_playback` for the policy options).
+
+    Headless it stops after ``steps``; with a viewer it runs until the window closes;
+    ``max_steps`` caps both. Returns the number of env steps run.
+    """
+    from genelab.rl.play import play_loop
+
+    loaded = prepare_playback(task_id, **playback)
+    try:
+        return play_loop(loaded.env, loaded.policy, steps=steps, max_steps=max_steps,
+                         vis=vis, video=video)
+    finally:
+        loaded.env.close()
+
+
+def evaluate_task(task_id: str, *, episodes_per_env: int = 1, output: Path | None = None,
+                  **playback: Any) -> tuple[dict[str, float], Path | None]:
+    """Evaluate a policy on ``task_id``; write ``eval.json`` beside the checkpoint.
+
+    Returns the metrics and the path written (``output``, or the checkpoint's run
+    directory for a trained policy, or nothing for zero/random without ``output``).
+    """
+    from genelab.rl.evaluate import evaluate
+    from genelab.runs import write_json
+
+    loaded = prepare_playback(task_id, **playback)
+    try:
+        metrics = evaluate(loaded.env, loaded.policy, episodes_per_env)
+    finally:
+        loaded.env.close()
+    target = output
+    if target is None and loaded.checkpoint is not None:
+        target = loaded.checkpoint.parent / f"eval_{loaded.checkpoint.stem}.json"
+    if target is not None:
+        write_json(target, {"task": task_id, "checkpoint": str(loaded.checkpoint), **metrics})
+    return metrics, target
