@@ -1,0 +1,80 @@
+"""Env steps/s of GeneLab-Cartpole-v0 beside its bare dynamics (same physics substeps).
+
+Run: ``python benchmarks/bench_env.py [--sizes 64 512 4096 16384] [--device cpu]``.
+The ratio is bare-dynamics steps/s over env steps/s: the cost of the managers (actions,
+observations, rewards, terminations, events, auto-reset, logging). Target: <= 1.5 at
+N = 4096 on CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+import torch
+from genelab.envs import ManagerBasedRlEnv
+from genelab.registry import TASKS
+
+TASK = "GeneLab-Cartpole-v0"
+
+
+def steps_per_second(step: Callable[[], object], min_seconds: float, warmup: int = 20) -> float:
+    """Calls of ``step`` per second, timed over at least ``min_seconds``."""
+    for _ in range(warmup):
+        step()
+    calls, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < min_seconds:
+        for _ in range(50):
+            step()
+        calls += 50
+    return calls / elapsed
+
+
+def measure(num_envs: int, device: str, min_seconds: float) -> tuple[float, float]:
+    """(env steps/s, bare dynamics steps/s) for ``num_envs`` envs, in env steps."""
+    cfg = TASKS.get(TASK).env
+    cfg.num_envs, cfg.seed = num_envs, 0
+    env = ManagerBasedRlEnv(cfg, device=device)
+    action = torch.zeros(num_envs, env.action_dim, device=device)
+    action[:, 0] = 0.3  # a constant push: episodes end and reset all the time
+
+    def env_step() -> None:
+        env.step(action)
+
+    model = cfg.sim.model.build(num_envs, torch.device(device))
+    force = action * env.action_manager.scale
+    substeps, dt = cfg.decimation, cfg.sim.dt
+
+    def bare_step() -> None:
+        for _ in range(substeps):
+            model.step(force, dt)
+
+    try:
+        return steps_per_second(env_step, min_seconds), steps_per_second(bare_step, min_seconds)
+    finally:
+        env.close()
+
+
+def main() -> None:
+    """Print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[64, 512, 4096, 16384])
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--seconds", type=float, default=2.0, help="time per measurement")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch intra-op threads (default: torch's choice)")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    print(f"{TASK} on {args.device}, torch {torch.__version__}, "
+          f"{torch.get_num_threads()} threads")
+    print(f"{'N':>7} | {'env steps/s':>12} | {'bare steps/s':>12} | {'env samples/s':>13} | ratio")
+    for n in args.sizes:
+        env_rate, bare_rate = measure(n, args.device, args.seconds)
+        print(f"{n:>7} | {env_rate:>12,.0f} | {bare_rate:>12,.0f} | {env_rate * n:>13,.0f} | "
+              f"{bare_rate / env_rate:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

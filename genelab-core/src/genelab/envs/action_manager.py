@@ -1,0 +1,69 @@
+"""Actions: raw policy output -> clipped, scaled, offset forces for the simulation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import torch
+
+from genelab.errors import GenelabError
+
+if TYPE_CHECKING:
+    from genelab.envs.rl_env import ManagerBasedRlEnv
+
+
+@dataclass
+class ActionTermCfg:
+    """A block of ``dim`` action entries: ``force = clip(action) * scale + offset``.
+
+    ``clip`` bounds the RAW action and is the env's action space, so train, play, eval
+    and export all agree on what the policy may output.
+    """
+
+    dim: int = 1
+    scale: float = 1.0
+    offset: float = 0.0
+    clip: tuple[float, float] = (-1.0, 1.0)
+
+
+class ActionManager:
+    """Concatenates the action terms (in order) into the model's force input."""
+
+    def __init__(self, cfg: dict[str, ActionTermCfg], env: ManagerBasedRlEnv) -> None:
+        self.term_names = list(cfg)
+        self.dim = sum(term.dim for term in cfg.values())
+        force_dim = env.sim.model.force_dim
+        if self.dim != force_dim:
+            raise GenelabError(
+                f"actions add up to {self.dim} entries but the sim model takes {force_dim} forces"
+            )
+        if any(term.clip[0] >= term.clip[1] for term in cfg.values()):
+            raise GenelabError("every action clip must be (low, high) with low < high")
+
+        def per_entry(values: list[float]) -> torch.Tensor:
+            return torch.tensor(values, dtype=torch.float32, device=env.device)
+
+        expand = [term for term in cfg.values() for _ in range(term.dim)]
+        self.low = per_entry([t.clip[0] for t in expand])
+        self.high = per_entry([t.clip[1] for t in expand])
+        self.scale = per_entry([t.scale for t in expand])
+        self.offset = per_entry([t.offset for t in expand])
+        self.action = torch.zeros(env.num_envs, self.dim, device=env.device)
+        self.processed_action = torch.zeros_like(self.action)
+
+    def process(self, action: torch.Tensor) -> torch.Tensor:
+        """Store ``action`` (N, dim) and return the forces it maps to."""
+        if action.shape != self.action.shape:
+            raise GenelabError(
+                f"action has shape {tuple(action.shape)}, expected {tuple(self.action.shape)}"
+            )
+        self.action.copy_(action)
+        torch.clamp(self.action, self.low, self.high, out=self.processed_action)
+        return torch.addcmul(self.offset, self.processed_action, self.scale,
+                             out=self.processed_action)
+
+    def reset(self, env_ids: torch.Tensor) -> None:
+        """Zero the stored actions of ``env_ids``."""
+        self.action.index_fill_(0, env_ids, 0.0)
+        self.processed_action.index_fill_(0, env_ids, 0.0)

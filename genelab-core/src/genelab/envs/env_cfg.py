@@ -1,0 +1,49 @@
+"""The config of a :class:`~genelab.envs.ManagerBasedRlEnv`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from genelab.envs.action_manager import ActionTermCfg
+from genelab.envs.command_manager import CommandTermCfg
+from genelab.envs.event_manager import EventTermCfg
+from genelab.envs.manager_base import TermCfg
+from genelab.envs.observation_manager import ObservationGroupCfg
+from genelab.envs.reward_manager import RewardTermCfg
+from genelab.envs.termination_manager import TerminationTermCfg
+from genelab.sim.simulation import SimulationCfg
+
+
+@dataclass
+class ManagerBasedRlEnvCfg:
+    """Everything a manager-based RL env is made of.
+
+    Term collections are ``dict[name, TermCfg]`` so dotted overrides reach every term:
+    ``--env.rewards.alive.weight 2.0``, ``--env.observations.policy.terms.x.scale 0.5``.
+
+    Attributes:
+        sim: Physics (``sim.dt``, the dynamics model, rendering).
+        num_envs: Batch size.
+        seed: Seeds the env's ``torch.Generator`` (all env randomness); ``None`` draws one.
+        decimation: Physics steps per env step (``step_dt = sim.dt * decimation``).
+        episode_length_s: Time limit; the time-out termination term truncates there.
+        actions: Action terms, concatenated in order into the model's forces.
+        observations: Observation groups (``policy``, optional ``critic``; goal tasks add
+            ``achieved_goal`` and ``desired_goal``).
+        rewards, terminations, events, commands: Term collections.
+        goal_reward: For goal tasks: ``func(achieved_goal, desired_goal, **params)``
+            returning the ``(batch,)`` reward, behind :meth:`ManagerBasedRlEnv.compute_reward`.
+    """
+
+    sim: SimulationCfg
+    num_envs: int = 64
+    seed: int | None = None
+    decimation: int = 1
+    episode_length_s: float = 5.0
+    actions: dict[str, ActionTermCfg] = field(default_factory=dict)
+    observations: dict[str, ObservationGroupCfg] = field(default_factory=dict)
+    rewards: dict[str, RewardTermCfg] = field(default_factory=dict)
+    terminations: dict[str, TerminationTermCfg] = field(default_factory=dict)
+    events: dict[str, EventTermCfg] = field(default_factory=dict)
+    commands: dict[str, CommandTermCfg] = field(default_factory=dict)
+    goal_reward: TermCfg | None = None

@@ -1,0 +1,212 @@
+"""The batched, manager-based RL environment every backend trains on."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+from genelab.envs.action_manager import ActionManager
+from genelab.envs.bridge import Bridge, StepResult
+from genelab.envs.command_manager import CommandManager
+from genelab.envs.env_cfg import ManagerBasedRlEnvCfg
+from genelab.envs.event_manager import EventManager
+from genelab.envs.observation_manager import ObservationManager
+from genelab.envs.reward_manager import RewardManager
+from genelab.envs.termination_manager import TerminationManager
+from genelab.errors import GenelabError
+from genelab.sim.simulation import create_simulation
+
+
+class ManagerBasedRlEnv:
+    """``num_envs`` copies of a task stepped together, all tensors on one ``device``.
+
+    ``step(action)`` returns ``(obs, reward, terminated, truncated, extras)`` and resets
+    finished envs itself. ``extras["final_obs"]`` holds the observation before that reset;
+    ``extras["log"]`` the statistics of exactly the episodes that ended on this step.
+    ``obs_buf`` is the observation last returned by ``reset`` or ``step`` (adapters read
+    it instead of recomputing, which would redraw noise).
+    """
+
+    def __init__(self, cfg: ManagerBasedRlEnvCfg, device: str | torch.device = "cpu",
+                 bridges: tuple[Bridge, ...] = ()) -> None:
+        _validate(cfg)
+        self.cfg = cfg
+        self.device = torch.device(device)
+        self.num_envs = cfg.num_envs
+        self.generator = torch.Generator(device=self.device)
+        self._seed(cfg.seed)
+        self.sim = create_simulation(cfg.sim, self.device)
+        self.sim.build(self.num_envs)
+        self.step_dt = cfg.sim.dt * cfg.decimation
+        self.max_episode_length = math.ceil(cfg.episode_length_s / self.step_dt - 1e-6)
+        self.episode_length_buf = torch.zeros(self.num_envs, dtype=torch.long, device=self.device)
+        self.common_step_counter = 0
+        self.action_manager = ActionManager(cfg.actions, self)
+        self.command_manager = CommandManager(cfg.commands, self)
+        self.event_manager = EventManager(cfg.events, self)
+        self.termination_manager = TerminationManager(cfg.terminations, self)
+        self.reward_manager = RewardManager(cfg.rewards, self)
+        self.observation_manager = ObservationManager(cfg.observations, self)
+        self._episode_return = torch.zeros(self.num_envs, device=self.device)
+        self._all_ids = torch.arange(self.num_envs, device=self.device)
+        self.event_manager.apply("startup", self._all_ids)
+        self.obs_buf: dict[str, torch.Tensor] = {}
+        self.reset()
+        self.action_dim = self.action_manager.dim
+        self.observation_dims = dict(self.observation_manager.group_dims)
+        self.single_action_space = gym.spaces.Box(
+            self.action_manager.low.cpu().numpy(), self.action_manager.high.cpu().numpy(),
+            dtype=np.float32,
+        )
+        self.single_observation_space = gym.spaces.Dict({
+            name: gym.spaces.Box(-np.inf, np.inf, (dim,), dtype=np.float32)
+            for name, dim in self.observation_dims.items()
+        })
+        self.bridges: list[Bridge] = []
+        for bridge in bridges:
+            self.add_bridge(bridge)
+
+    def _seed(self, seed: int | None) -> None:
+        if seed is None:
+            self.generator.seed()
+        else:
+            self.generator.manual_seed(seed)
+
+    # -- stepping ---------------------------------------------------------------------
+
+    def reset(self, seed: int | None = None) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        """Reset every env (re-seeding first if ``seed`` is given); return ``(obs, extras)``."""
+        if seed is not None:
+            self._seed(seed)
+        self._reset_idx(self._all_ids)
+        self.obs_buf = self.observation_manager.compute()
+        return self.obs_buf, {"log": {}}
+
+    @torch.no_grad()
+    def step(self, action: torch.Tensor) -> StepResult:
+        """Apply ``action`` ``(N, action_dim)`` for ``decimation`` physics steps.
+
+        Returns fresh tensors ``(obs, reward, terminated, truncated, extras)``; finished
+        envs are already reset in ``obs``. See the class docstring for ``extras``.
+        """
+        for bridge in self.bridges:
+            bridge.pre_step(self, action)
+        force = self.action_manager.process(action.to(self.device))
+        for _ in range(self.cfg.decimation):
+            self.sim.step(force)
+        self.episode_length_buf += 1
+        self.common_step_counter += 1
+        terminated, truncated = self.termination_manager.compute()
+        reward = self.reward_manager.compute()
+        self._episode_return += reward
+        self.command_manager.step(self.step_dt)
+        self.event_manager.step(self.step_dt)
+        obs = self.observation_manager.compute()
+        done = terminated | truncated
+        extras: dict[str, Any] = {
+            "final_obs": obs,
+            "log": {},
+            "episode_return": self._episode_return.clone(),
+            "episode_length": self.episode_length_buf.clone(),
+        }
+        done_ids = done.nonzero().squeeze(-1)
+        if len(done_ids):
+            extras["log"] = {**self.reward_manager.episode_log(done_ids),
+                             **self.termination_manager.episode_log(done_ids)}
+            self._reset_idx(done_ids)
+            fresh = self.observation_manager.compute()
+            obs = {name: _replace_rows(value, done_ids, fresh[name]) for name, value in obs.items()}
+        self.obs_buf = obs
+        result = StepResult(obs, reward, terminated, truncated, extras)
+        for bridge in self.bridges:
+            bridge.post_step(self, result)
+        return result
+
+    def _reset_idx(self, env_ids: torch.Tensor) -> None:
+        self.sim.reset(env_ids)
+        self.event_manager.apply("reset", env_ids)
+        self.command_manager.reset(env_ids)
+        self.action_manager.reset(env_ids)
+        self.reward_manager.reset(env_ids)
+        self.episode_length_buf.index_fill_(0, env_ids, 0)
+        self._episode_return.index_fill_(0, env_ids, 0.0)
+
+    # -- goal tasks, rendering, bridges, lifecycle ---------------------------------------
+
+    def compute_reward(self, achieved_goal: Any, desired_goal: Any,
+                       info: Any = None) -> torch.Tensor:
+        """Goal tasks: the reward ``(batch,)`` of reaching ``achieved_goal`` for ``desired_goal``.
+
+        Accepts tensors or array-likes of shape ``(batch, goal_dim)``; ``info`` is unused
+        (kept for the gymnasium-robotics / HER signature).
+        """
+        term = self.cfg.goal_reward
+        if term is None:
+            raise GenelabError("compute_reward: this task is not goal-conditioned")
+        achieved = torch.as_tensor(achieved_goal, dtype=torch.float32, device=self.device)
+        desired = torch.as_tensor(desired_goal, dtype=torch.float32, device=self.device)
+        return term.func(achieved, desired, **term.params)
+
+    def render(self, env_id: int = 0) -> np.ndarray:
+        """An RGB frame ``(H, W, 3)`` uint8 of env ``env_id`` with its command markers."""
+        canvas = self.sim.canvas()
+        for name, term in self.command_manager.terms.items():
+            if term.marker_color is not None:
+                point = self.command_manager.get(name)[env_id, :2].tolist()
+                canvas.circle((point[0], point[1]), 0.06, term.marker_color)
+        return self.sim.render(env_id, canvas)
+
+    def add_bridge(self, bridge: Bridge) -> None:
+        """Attach ``bridge``: ``on_build`` now, ``pre_step``/``post_step`` on every step."""
+        bridge.on_build(self)
+        self.bridges.append(bridge)
+
+    def remove_bridges(self, bridges: tuple[Bridge, ...] | list[Bridge] | None = None) -> None:
+        """Detach and close ``bridges`` (all attached ones by default), each exactly once.
+
+        Every bridge is closed even if another's ``close`` raises; the first error is
+        re-raised afterwards.
+        """
+        targets = list(self.bridges if bridges is None else bridges)
+        self.bridges = [b for b in self.bridges if not any(b is t for t in targets)]
+        error: BaseException | None = None
+        for bridge in targets:
+            try:
+                bridge.close()
+            except Exception as exc:  # keep closing the others
+                error = error or exc
+        if error is not None:
+            raise error
+
+    def close(self) -> None:
+        """Close every attached bridge and the simulation."""
+        try:
+            self.remove_bridges()
+        finally:
+            self.sim.close()
+
+    def __enter__(self) -> ManagerBasedRlEnv:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _replace_rows(value: torch.Tensor, env_ids: torch.Tensor, fresh: torch.Tensor) -> torch.Tensor:
+    """A copy of ``value`` whose rows ``env_ids`` come from ``fresh``."""
+    return value.clone().index_copy_(0, env_ids, fresh.index_select(0, env_ids))
+
+
+def _validate(cfg: ManagerBasedRlEnvCfg) -> None:
+    if cfg.num_envs < 1:
+        raise GenelabError(f"env.num_envs must be at least 1 (got {cfg.num_envs})")
+    if cfg.decimation < 1:
+        raise GenelabError(f"env.decimation must be at least 1 (got {cfg.decimation})")
+    if cfg.episode_length_s <= 0:
+        raise GenelabError(f"env.episode_length_s must be positive (got {cfg.episode_length_s})")
+    if "policy" not in cfg.observations:
+        raise GenelabError("env.observations needs a 'policy' group")

@@ -1,0 +1,1 @@
+"""GeneLab's built-in tasks, registered by :mod:`genelab.tasks.plugin`."""
