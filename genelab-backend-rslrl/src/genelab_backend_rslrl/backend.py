@@ -1,0 +1,99 @@
+"""The rsl_rl backend: PPO through rsl-rl-lib's ``OnPolicyRunner``.
+
+torch and rsl_rl are imported inside the methods: this module is loaded with the plugin.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, ClassVar
+
+from genelab.errors import GenelabError
+from genelab.rl.backend import Backend, PlayContext, Policy, TrainContext
+
+from genelab_backend_rslrl.config import RslRlOnPolicyRunnerCfg
+
+
+class RslRlBackend(Backend):
+    """Trains :class:`RslRlOnPolicyRunnerCfg` agents; checkpoints are ``model_<it>.pt``.
+
+    Multi-process training is rsl_rl's own multi-GPU mode (``WORLD_SIZE`` > 1, one CUDA
+    device per process, NCCL); rank 0 alone writes TensorBoard events and checkpoints.
+    """
+
+    name: ClassVar[str] = "rsl_rl"
+    config_type: ClassVar[type[RslRlOnPolicyRunnerCfg]] = RslRlOnPolicyRunnerCfg
+    algorithms: ClassVar[tuple[str, ...]] = ("PPO",)
+    checkpoint_pattern: ClassVar[str] = r"model_(\d+)\.pt"
+    distributed: ClassVar[bool] = True
+
+    def validate(self, agent_cfg: RslRlOnPolicyRunnerCfg, env: Any) -> None:
+        """Check observation groups, rollout sizing, devices and clipping against the env."""
+        agent_cfg.resolve_obs_groups(env.observation_dims)
+        steps = agent_cfg.steps_per_iteration
+        batches = agent_cfg.algorithm.num_mini_batches
+        if steps < 1:
+            raise GenelabError(f"agent.steps_per_iteration must be at least 1 (got {steps})")
+        if batches < 1 or env.num_envs * steps < batches:
+            raise GenelabError(
+                f"a rollout of {env.num_envs} envs x {steps} steps cannot be split into "
+                f"{batches} mini-batches; raise --num-envs or agent.steps_per_iteration, "
+                "or lower agent.algorithm.num_mini_batches"
+            )
+        world_size = int(os.environ.get("WORLD_SIZE", "1"))
+        wanted = f"cuda:{os.environ.get('LOCAL_RANK', '0')}"
+        if world_size > 1 and str(env.device) != wanted:
+            raise GenelabError(
+                f"rsl_rl trains on {world_size} processes only with one GPU each: this rank "
+                f"needs device {wanted}, got {env.device}"
+            )
+        if agent_cfg.clip_actions is not None and agent_cfg.clip_actions <= 0:
+            raise GenelabError(
+                f"agent.clip_actions must be positive or None (got {agent_cfg.clip_actions})"
+            )
+
+    def train(self, ctx: TrainContext) -> None:
+        """Train in ``ctx.run_dir`` (resuming from ``ctx.resume_from`` when set)."""
+        from genelab_backend_rslrl.inference import check_compatible, load_checkpoint
+        from genelab_backend_rslrl.runner import GenelabOnPolicyRunner
+        from genelab_backend_rslrl.wrapper import RslRlVecEnvWrapper
+
+        cfg = ctx.agent_cfg
+        assert isinstance(cfg, RslRlOnPolicyRunnerCfg)
+        env = RslRlVecEnvWrapper(ctx.env, clip_actions=cfg.clip_actions)
+        runner = GenelabOnPolicyRunner(env, cfg.to_rsl_rl_dict(env.observation_groups),
+                                       log_dir=str(ctx.run_dir), device=ctx.device,
+                                       progress=ctx.progress)
+        if ctx.resume_from is not None:
+            state = load_checkpoint(ctx.resume_from, ctx.device)
+            for role in ("actor", "critic"):
+                check_compatible(getattr(runner.alg, role), state[f"{role}_state_dict"],
+                                 role=role, groups=runner.cfg["obs_groups"][role],
+                                 num_actions=env.num_actions, task_id=ctx.task_id,
+                                 checkpoint=ctx.resume_from)
+            runner.resume(ctx.resume_from)
+        runner.learn(cfg.max_iterations, init_at_random_ep_len=cfg.init_at_random_ep_len)
+
+    def inference_policy(self, ctx: PlayContext) -> Policy:
+        """The checkpoint's actor (with its normalizer) as a deterministic-by-default policy."""
+        from genelab_backend_rslrl.inference import (
+            RslRlPolicy,
+            check_compatible,
+            load_checkpoint,
+        )
+        from genelab_backend_rslrl.runner import GenelabOnPolicyRunner
+        from genelab_backend_rslrl.wrapper import RslRlVecEnvWrapper
+
+        cfg = ctx.agent_cfg
+        assert isinstance(cfg, RslRlOnPolicyRunnerCfg)
+        state = load_checkpoint(ctx.checkpoint, ctx.device)
+        env = RslRlVecEnvWrapper(ctx.env, clip_actions=cfg.clip_actions)
+        runner = GenelabOnPolicyRunner(env, cfg.to_rsl_rl_dict(env.observation_groups),
+                                       log_dir=None, device=ctx.device)
+        check_compatible(runner.alg.actor, state["actor_state_dict"], role="actor",
+                         groups=runner.cfg["obs_groups"]["actor"],
+                         num_actions=env.num_actions, task_id=ctx.task_id,
+                         checkpoint=ctx.checkpoint)
+        runner.alg.load(state, {"actor": True}, strict=True)
+        return RslRlPolicy(runner.get_inference_policy(ctx.device), cfg.clip_actions,
+                           deterministic=ctx.deterministic)

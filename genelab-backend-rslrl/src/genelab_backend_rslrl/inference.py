@@ -1,0 +1,100 @@
+"""Checkpoints for playback: reading, shape checks against the env, the inference policy."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import torch
+from genelab.errors import GenelabError
+from tensordict import TensorDict
+
+from genelab_backend_rslrl.wrapper import clip_actions
+
+_MLP_WEIGHT = re.compile(r"^mlp\.(\d+)\.weight$")
+
+
+def load_checkpoint(path: Path, device: str) -> dict[str, Any]:
+    """Read an rsl_rl checkpoint; an unreadable file is a :class:`GenelabError`."""
+    try:
+        state = torch.load(path, map_location=device, weights_only=False)
+    except Exception as error:  # torch.load fails in many ways on a bad file
+        raise GenelabError(f"cannot read checkpoint {path}: {error}") from None
+    if not isinstance(state, dict) or "actor_state_dict" not in state:
+        raise GenelabError(f"{path} is not an rsl_rl checkpoint (no actor_state_dict)")
+    return state
+
+
+def _mlp_dims(state: dict[str, torch.Tensor]) -> tuple[int, int] | None:
+    """(input, output) size of the model's MLP, or ``None`` if it has no plain MLP."""
+    layers = sorted((int(m[1]), key) for key in state if (m := _MLP_WEIGHT.match(key)))
+    if not layers:
+        return None
+    return state[layers[0][1]].shape[1], state[layers[-1][1]].shape[0]
+
+
+def check_compatible(model: torch.nn.Module, saved: dict[str, torch.Tensor], *, role: str,
+                     groups: list[str], num_actions: int, task_id: str,
+                     checkpoint: Path) -> None:
+    """Raise a :class:`GenelabError` naming both shapes if ``saved`` cannot load into ``model``.
+
+    ``role`` is ``"actor"`` or ``"critic"``; ``groups`` are the observation groups the model
+    reads, used to name the observation count in the message.
+    """
+    expected = model.state_dict()
+    name = checkpoint.name
+    mine, theirs = _mlp_dims(expected), _mlp_dims(saved)
+    if mine is not None and theirs is not None:
+        if mine[0] != theirs[0]:
+            raise GenelabError(
+                f"checkpoint {name} expects {theirs[0]} {'+'.join(groups)} observations "
+                f"but {task_id} gives {mine[0]}"
+            )
+        if role == "actor" and mine[1] != theirs[1]:
+            saved_actions = theirs[1] * num_actions // mine[1]
+            raise GenelabError(
+                f"checkpoint {name} outputs {saved_actions} actions but {task_id} takes "
+                f"{num_actions}"
+            )
+    if set(expected) != set(saved):
+        missing = sorted(set(expected) - set(saved))
+        extra = sorted(set(saved) - set(expected))
+        raise GenelabError(
+            f"checkpoint {name} holds a different {role} network than the agent config "
+            f"(missing: {', '.join(missing) or '-'}; unexpected: {', '.join(extra) or '-'})"
+        )
+    for key, tensor in expected.items():
+        if saved[key].shape != tensor.shape:
+            raise GenelabError(
+                f"checkpoint {name}: {role} parameter {key} has shape "
+                f"{tuple(saved[key].shape)} but the agent config for {task_id} builds "
+                f"{tuple(tensor.shape)}"
+            )
+
+
+class RslRlPolicy:
+    """The trained actor as a GeneLab policy: observation groups in, actions out.
+
+    Observation normalization is part of the actor; actions get the same clipping as in
+    training. Deterministic (the distribution mean) unless ``deterministic`` is false.
+
+    Args:
+        actor: rsl_rl's inference policy (``runner.get_inference_policy()``).
+        clip: The agent config's ``clip_actions``.
+        deterministic: Return the mean action instead of a sample.
+    """
+
+    def __init__(self, actor: torch.nn.Module, clip: float | None, deterministic: bool = True
+                 ) -> None:
+        self.actor = actor
+        self.clip = clip
+        self.deterministic = deterministic
+
+    def __call__(self, obs: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Actions ``(num_envs, action_dim)`` for a batch of observation groups."""
+        batch = next(iter(obs.values())).shape[0]
+        with torch.inference_mode():
+            actions = self.actor(TensorDict(dict(obs), batch_size=[batch]),
+                                 stochastic_output=not self.deterministic)
+        return clip_actions(actions, self.clip)

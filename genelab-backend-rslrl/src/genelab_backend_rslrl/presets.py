@@ -1,0 +1,57 @@
+"""Agent configs tuned for the built-in tasks on CPU (small nets, short rollouts).
+
+Tasks reference these lazily (``"genelab_backend_rslrl.presets:cartpole_ppo"``); this
+module imports neither torch nor rsl_rl.
+"""
+
+from __future__ import annotations
+
+from genelab_backend_rslrl.config import (
+    RslRlActorCfg,
+    RslRlGaussianDistributionCfg,
+    RslRlMlpModelCfg,
+    RslRlOnPolicyRunnerCfg,
+    RslRlPpoAlgorithmCfg,
+)
+
+
+def _small_ppo(experiment: str, hidden: list[int], *, max_iterations: int, steps: int,
+               init_std: float, entropy_coef: float, learning_rate: float,
+               gamma: float = 0.99, obs_groups: dict[str, list[str]] | None = None
+               ) -> RslRlOnPolicyRunnerCfg:
+    cfg = RslRlOnPolicyRunnerCfg(
+        experiment_name=experiment,
+        max_iterations=max_iterations,
+        steps_per_iteration=steps,
+        save_interval=50,
+        actor=RslRlActorCfg(hidden_dims=list(hidden), activation="elu", obs_normalization=True,
+                            distribution_cfg=RslRlGaussianDistributionCfg(init_std=init_std)),
+        critic=RslRlMlpModelCfg(hidden_dims=list(hidden), activation="elu",
+                                obs_normalization=True),
+        algorithm=RslRlPpoAlgorithmCfg(num_learning_epochs=5, num_mini_batches=4,
+                                       entropy_coef=entropy_coef, learning_rate=learning_rate,
+                                       gamma=gamma),
+    )
+    if obs_groups is not None:
+        cfg.obs_groups = obs_groups
+    return cfg
+
+
+def cartpole_ppo() -> RslRlOnPolicyRunnerCfg:
+    """PPO for GeneLab-Cartpole-v0: solved (full-length episodes) in well under a minute on CPU."""
+    return _small_ppo("cartpole", [64, 64], max_iterations=150, steps=32, init_std=1.0,
+                      entropy_coef=0.005, learning_rate=1.0e-3)
+
+
+def pendulum_ppo() -> RslRlOnPolicyRunnerCfg:
+    """PPO for GeneLab-Pendulum-v0 (swing-up needs more iterations than Cartpole)."""
+    return _small_ppo("pendulum", [64, 64], max_iterations=150, steps=32, init_std=1.0,
+                      entropy_coef=0.0, learning_rate=1.0e-3)
+
+
+def reach_ppo() -> RslRlOnPolicyRunnerCfg:
+    """PPO for GeneLab-Reach-v0: both networks also read the ``desired_goal`` group."""
+    goal_conditioned = ["policy", "desired_goal"]
+    return _small_ppo("reach", [64, 64], max_iterations=150, steps=24, init_std=1.0,
+                      entropy_coef=0.005, learning_rate=1.0e-3,
+                      obs_groups={"actor": goal_conditioned, "critic": list(goal_conditioned)})

@@ -1,0 +1,158 @@
+"""rsl_rl's ``OnPolicyRunner`` with GeneLab's progress, atomic checkpoints and resume.
+
+Differences from the stock runner, each at one seam:
+
+* :class:`ProgressLogger` keeps rsl_rl's TensorBoard writing but replaces its console
+  report with one :class:`~genelab.rl.progress.IterationStats` per iteration.
+* :meth:`GenelabOnPolicyRunner.save` writes through a temp file and ``os.replace`` and
+  stores the env-step counter and wall time in the checkpoint.
+* :meth:`GenelabOnPolicyRunner.resume` continues *after* the checkpoint's iteration.
+* :meth:`GenelabOnPolicyRunner.learn` saves ``model_<it>.pt`` before re-raising
+  ``KeyboardInterrupt`` or an error, and always flushes TensorBoard.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import statistics
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import torch
+from genelab.rl.progress import IterationStats, TrainingProgress
+from rsl_rl.runners import OnPolicyRunner
+from rsl_rl.utils.logger import Logger
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Swallow rsl_rl's console prints (the progress display replaces them)."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        yield
+
+
+def atomic_torch_save(obj: Any, path: str | Path) -> None:
+    """``torch.save`` to a temp file in the same directory, then rename over ``path``."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            torch.save(obj, handle)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _mean(values: Any) -> float | None:
+    return statistics.mean(values) if len(values) else None
+
+
+class ProgressLogger(Logger):
+    """rsl_rl's logger, reporting each iteration to a :class:`TrainingProgress`.
+
+    TensorBoard scalars are written by rsl_rl's own ``log``; only its console text is
+    dropped. ``last_iteration`` is the last iteration whose update finished.
+    """
+
+    def __init__(self, *args: Any, progress: TrainingProgress | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.progress = progress
+        self.last_iteration: int | None = None
+
+    def init_logging_writer(self) -> None:
+        """Create the TensorBoard writer (quietly)."""
+        with _quiet():
+            super().init_logging_writer()
+
+    def log(self, it: int, *args: Any, **kwargs: Any) -> None:
+        """Write TensorBoard scalars for iteration ``it`` and update the progress."""
+        self.last_iteration = it
+        with _quiet():
+            super().log(it, *args, **kwargs)
+        if self.progress is not None and self.writer is not None:
+            self.progress.update(IterationStats(
+                iteration=it,
+                env_steps=self.tot_timesteps,
+                mean_reward=_mean(self.rewbuffer),
+                mean_episode_length=_mean(self.lenbuffer),
+            ))
+
+
+class GenelabOnPolicyRunner(OnPolicyRunner):
+    """``OnPolicyRunner`` for GeneLab runs (see the module docstring).
+
+    Args:
+        env: An rsl_rl ``VecEnv`` (normally :class:`RslRlVecEnvWrapper`).
+        train_cfg: rsl_rl's config dict (it is mutated; pass a copy).
+        log_dir: Run directory for checkpoints and TensorBoard events.
+        device: Torch device of the learner.
+        progress: Receives ``start``/``update``/``finish``; ``None`` reports nothing.
+    """
+
+    def __init__(self, env: Any, train_cfg: dict, log_dir: str | None, device: str,
+                 progress: TrainingProgress | None = None) -> None:
+        with _quiet():
+            super().__init__(env, train_cfg, log_dir=log_dir, device=device)
+        self.logger = ProgressLogger(
+            log_dir=log_dir, cfg=self.cfg, env_cfg=env.cfg, num_envs=env.num_envs,
+            is_distributed=self.is_distributed, gpu_world_size=self.gpu_world_size,
+            gpu_global_rank=self.gpu_global_rank, device=self.device, progress=progress,
+        )
+
+    @property
+    def progress(self) -> TrainingProgress | None:
+        """The progress display this runner reports to."""
+        return self.logger.progress
+
+    def save(self, path: str, infos: dict | None = None) -> None:
+        """Write a checkpoint atomically; ``infos`` gains ``env_steps`` and ``wall_time``."""
+        state = self.alg.save()
+        state["iter"] = self.current_learning_iteration
+        state["infos"] = {"env_steps": self.logger.tot_timesteps,
+                          "wall_time": self.logger.tot_time, **(infos or {})}
+        atomic_torch_save(state, path)
+        self.logger.save_model(path, self.current_learning_iteration)
+
+    def resume(self, path: str | Path) -> int:
+        """Restore weights, optimizer, normalizers and counters; return the next iteration.
+
+        A checkpoint saved after iteration ``k`` resumes at ``k + 1``, so iteration
+        numbers, TensorBoard steps and checkpoint names continue where they stopped.
+        """
+        infos = self.load(str(path), map_location=self.device) or {}
+        self.current_learning_iteration += 1
+        self.logger.tot_timesteps = int(infos.get("env_steps", 0))
+        self.logger.tot_time = float(infos.get("wall_time", 0.0))
+        return self.current_learning_iteration
+
+    def learn(self, num_learning_iterations: int, init_at_random_ep_len: bool = False) -> None:
+        """Run ``num_learning_iterations`` more iterations; save a checkpoint if stopped."""
+        first = self.current_learning_iteration
+        if self.progress is not None:
+            self.progress.start(first, first + num_learning_iterations, self.logger.tot_timesteps)
+        try:
+            super().learn(num_learning_iterations, init_at_random_ep_len)
+        except BaseException:
+            self._save_interrupted()
+            raise
+        finally:
+            self._close_writer()
+            if self.progress is not None:
+                self.progress.finish()
+
+    def _save_interrupted(self) -> None:
+        if self.logger.writer is None or self.logger.last_iteration is None:
+            return  # not the writing rank, or nothing trained since the last checkpoint
+        path = Path(self.logger.log_dir) / f"model_{self.current_learning_iteration}.pt"
+        self.save(str(path))
+
+    def _close_writer(self) -> None:
+        close = getattr(self.logger.writer, "close", None)
+        if close is not None:
+            close()

@@ -1,0 +1,137 @@
+"""Fixtures: real tasks, real envs and a tiny trained Cartpole run shared by the tests.
+
+Helpers are exposed as fixtures returning factories (tests run with importlib import
+mode, so they cannot import this module).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from genelab.envs import ManagerBasedRlEnv
+from genelab.registry import TASKS
+from genelab.rl import PlayContext, TrainContext
+from genelab.rl.progress import TrainingProgress
+from genelab_backend_rslrl.backend import RslRlBackend
+from genelab_backend_rslrl.config import RslRlOnPolicyRunnerCfg
+
+CARTPOLE = "GeneLab-Cartpole-v0"
+TINY_ENVS = 8
+TINY_STEPS = 16
+
+
+def _tiny_agent(task_id: str = CARTPOLE) -> RslRlOnPolicyRunnerCfg:
+    """The task's agent config shrunk to a run of a few seconds."""
+    cfg = TASKS.get(task_id).agent_cfg("rsl_rl_ppo")
+    cfg.steps_per_iteration = TINY_STEPS
+    cfg.max_iterations = 3
+    cfg.actor.hidden_dims = [8, 8]
+    cfg.critic.hidden_dims = [8, 8]
+    cfg.actor.obs_normalization = True
+    cfg.critic.obs_normalization = True
+    cfg.algorithm.num_learning_epochs = 2
+    cfg.algorithm.num_mini_batches = 2
+    return cfg
+
+
+def _short_env(task_id: str = CARTPOLE, num_envs: int = TINY_ENVS, seed: int = 0,
+               horizon: int | None = 10) -> Any:
+    """The task's env cfg with few envs and a ``horizon``-step time limit (``None``: the
+    task's own), so every rollout ends episodes and reward scalars get logged."""
+    env_cfg = TASKS.get(task_id).env
+    env_cfg.num_envs = num_envs
+    env_cfg.seed = seed
+    if horizon is not None:
+        env_cfg.episode_length_s = horizon * env_cfg.sim.dt * env_cfg.decimation
+    return env_cfg
+
+
+def _quiet_progress() -> TrainingProgress:
+    """A real progress display writing one line per iteration into a buffer."""
+    return TrainingProgress(stream=io.StringIO(), live=False, log_every=1)
+
+
+def _run(agent_cfg: RslRlOnPolicyRunnerCfg, run_dir: Path, env_cfg: Any = None, *,
+         task_id: str = CARTPOLE, resume_from: Path | None = None,
+         progress: TrainingProgress | None = None) -> TrainContext:
+    env_cfg = env_cfg if env_cfg is not None else _short_env(task_id)
+    torch.manual_seed(agent_cfg.seed)
+    env = ManagerBasedRlEnv(env_cfg, device="cpu")
+    run_dir.mkdir(parents=True)
+    ctx = TrainContext(task_id=task_id, env=env, env_cfg=env_cfg, agent_cfg=agent_cfg,
+                       run_dir=run_dir, device="cpu", progress=progress or _quiet_progress(),
+                       resume_from=resume_from)
+    backend = RslRlBackend()
+    try:
+        backend.validate(agent_cfg, env)
+        backend.train(ctx)
+    finally:
+        env.close()
+    return ctx
+
+
+@dataclass
+class TrainedRun:
+    """A finished tiny Cartpole run."""
+
+    ctx: TrainContext
+    agent_cfg: RslRlOnPolicyRunnerCfg
+
+    @property
+    def run_dir(self) -> Path:
+        return self.ctx.run_dir
+
+
+@pytest.fixture
+def tiny_agent() -> Callable[..., RslRlOnPolicyRunnerCfg]:
+    return _tiny_agent
+
+
+@pytest.fixture
+def short_env() -> Callable[..., Any]:
+    return _short_env
+
+
+@pytest.fixture
+def quiet_progress() -> Callable[[], TrainingProgress]:
+    return _quiet_progress
+
+
+@pytest.fixture
+def train(tmp_path: Path) -> Callable[..., TrainContext]:
+    """Train an agent config on a fresh env in a new run directory under ``tmp_path``."""
+    counter = iter(range(1000))
+
+    def _train(agent_cfg: RslRlOnPolicyRunnerCfg, env_cfg: Any = None, **kwargs: Any
+               ) -> TrainContext:
+        return _run(agent_cfg, tmp_path / f"run{next(counter)}", env_cfg, **kwargs)
+
+    return _train
+
+
+@pytest.fixture(scope="session")
+def cartpole_run(tmp_path_factory: pytest.TempPathFactory) -> TrainedRun:
+    """Three tiny iterations of Cartpole (checkpoints model_0.pt and model_2.pt)."""
+    agent_cfg = _tiny_agent()
+    ctx = _run(agent_cfg, tmp_path_factory.mktemp("cartpole") / "run")
+    return TrainedRun(ctx, agent_cfg)
+
+
+@pytest.fixture
+def play_ctx() -> Callable[..., PlayContext]:
+    """A PlayContext on a freshly built env (the caller closes ``ctx.env``)."""
+
+    def _play(agent_cfg: RslRlOnPolicyRunnerCfg, checkpoint: Path, *, task_id: str = CARTPOLE,
+              env_cfg: Any = None, deterministic: bool = True) -> PlayContext:
+        env_cfg = env_cfg if env_cfg is not None else _short_env(task_id, seed=7)
+        env = ManagerBasedRlEnv(env_cfg, device="cpu")
+        return PlayContext(task_id=task_id, env=env, env_cfg=env_cfg, agent_cfg=agent_cfg,
+                           checkpoint=checkpoint, device="cpu", deterministic=deterministic)
+
+    return _play

@@ -1,0 +1,45 @@
+"""The VecEnv adapter on a real Cartpole env."""
+
+from __future__ import annotations
+
+import torch
+from genelab.envs import ManagerBasedRlEnv
+from genelab_backend_rslrl.wrapper import RslRlVecEnvWrapper
+from tensordict import TensorDict
+
+
+def test_wrapper_speaks_rsl_rl_vec_env(short_env) -> None:
+    env = ManagerBasedRlEnv(short_env(num_envs=4, horizon=3), device="cpu")
+    try:
+        wrapper = RslRlVecEnvWrapper(env)
+        assert (wrapper.num_envs, wrapper.num_actions) == (4, env.action_dim)
+        assert wrapper.max_episode_length == env.max_episode_length == 3
+        assert wrapper.cfg is env.cfg and wrapper.device == torch.device("cpu")
+        obs = wrapper.get_observations()
+        assert isinstance(obs, TensorDict) and obs.batch_size == torch.Size([4])
+        assert {k: v.shape[1] for k, v in obs.items()} == env.observation_dims
+
+        wrapper.episode_length_buf = torch.tensor([0, 1, 2, 0])
+        assert env.episode_length_buf.tolist() == [0, 1, 2, 0]  # written through
+        obs, rewards, dones, extras = wrapper.step(torch.zeros(4, env.action_dim))
+        assert wrapper.get_observations() is obs  # cached, never recomputed
+        assert rewards.shape == dones.shape == extras["time_outs"].shape == (4,)
+        assert extras["time_outs"].tolist() == [False, False, True, False]
+        assert dones[2]  # the time-out is a done, marked as a truncation
+        assert "Episode_Termination/time_out" in extras["log"]
+    finally:
+        env.close()
+
+
+def test_wrapper_clips_actions_before_the_env(short_env) -> None:
+    clipped = ManagerBasedRlEnv(short_env(num_envs=4, seed=3), device="cpu")
+    direct = ManagerBasedRlEnv(short_env(num_envs=4, seed=3), device="cpu")
+    try:
+        wrapper = RslRlVecEnvWrapper(clipped, clip_actions=0.5)
+        direct.reset()
+        obs, *_ = wrapper.step(torch.full((4, clipped.action_dim), 100.0))
+        expected, *_ = direct.step(torch.full((4, direct.action_dim), 0.5))
+        torch.testing.assert_close(obs["policy"], expected["policy"])
+    finally:
+        clipped.close()
+        direct.close()
