@@ -67,7 +67,9 @@ def test_unknown_task_suggests_close_ids(genelab, plugin_site, assert_one_line_e
     assert_one_line_error(result, "unknown task 'Fake-Toy-v1'", "Did you mean: Fake-Toy-v0")
 
 
-def test_missing_backend_prints_pip_line_and_writes_nothing(genelab, plugin_site, tmp_path, assert_one_line_error):
+def test_missing_backend_prints_pip_line_and_writes_nothing(
+    genelab, plugin_site, tmp_path, assert_one_line_error
+):
     env = plugin_site("fake-tasks", "1.0", "[genelab.tasks]\ntoy = fake_genelab_task_plugin\n",
                       MISSING_BACKEND_TASK)
     result = genelab("train", "Fake-Toy-v0", env=env)

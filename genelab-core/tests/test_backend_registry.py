@@ -60,7 +60,8 @@ def test_subclass_of_registered_config_resolves(register_plugin):
 def test_two_plugins_claiming_one_type_is_an_error(register_plugin):
     register_plugin(plugin(AlphaBackend()), name="fake-alpha")
     register_plugin(plugin(OtherAlphaBackend()), name="fake-alpha2")
-    with pytest.raises(BackendSelectionError, match=r"claimed by fake-alpha \(alpha\) and fake-alpha2 \(alpha2\)"):
+    claimed = r"claimed by fake-alpha \(alpha\) and fake-alpha2 \(alpha2\)"
+    with pytest.raises(BackendSelectionError, match=claimed):
         select_backend(AlphaCfg())
 
 

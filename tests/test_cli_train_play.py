@@ -1,0 +1,145 @@
+"""End to end through the real CLI: train, resume, play, eval, Ctrl-C, and user errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+TASK = "GeneLab-Cartpole-v0"
+SMALL = ("--num-envs", "8", "--max-iterations", "3", "--agent.steps_per_iteration=8",
+         "--agent.save_interval=1")
+
+
+def runs(root: Path) -> list[Path]:
+    return sorted(p for p in (root / "logs" / "rsl_rl").glob("*/*") if p.is_dir())
+
+
+def iterations(run: Path) -> list[int]:
+    return sorted(int(p.stem.split("_")[1]) for p in run.rglob("model_*.pt"))
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One short training run shared by the tests that need a checkpoint."""
+    root = tmp_path_factory.mktemp("trained")
+    result = subprocess.run(
+        [sys.executable, "-m", "genelab", "train", TASK, *SMALL, "--seed", "7",
+         "--env.sim.dt", "0.005"],
+        cwd=root, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return root, result
+
+
+def test_train_writes_params_checkpoints_and_events(trained):
+    root, result = trained
+    [run] = runs(root)
+    env = json.loads((run / "params" / "env.json").read_text())
+    agent = json.loads((run / "params" / "agent.json").read_text())
+    info = json.loads((run / "params" / "run.json").read_text())
+    assert env["num_envs"] == 8 and env["sim"]["dt"] == 0.005
+    assert agent["max_iterations"] == 3 and agent["seed"] == 7
+    assert info["seed"] == 7 and info["task"] == TASK and "--env.sim.dt" in info["argv"]
+    assert {"genelab-core", "genelab-backend-rslrl", "rsl-rl-lib", "torch"} <= set(info["versions"])
+    assert iterations(run)[-1] >= 2
+    assert list(run.rglob("events.out.tfevents.*"))
+    assert f"run: {run.relative_to(root)}" in result.stdout or str(run) in result.stdout
+    assert "play it: genelab play" in result.stdout
+
+
+def test_resume_continues_iteration_numbers(trained, genelab):
+    root, _ = trained
+    [first] = runs(root)
+    result = genelab("train", TASK, *SMALL, "--resume", cwd=root)
+    assert result.returncode == 0, result.stderr[-3000:]
+    second = [r for r in runs(root) if r != first][0]
+    assert min(iterations(second)) > 0
+    assert max(iterations(second)) >= max(iterations(first)) + 2
+    run_info = json.loads((second / "params" / "run.json").read_text())
+    assert run_info["resumed_from"].endswith(f"model_{max(iterations(first))}.pt")
+
+
+def test_play_trained_zero_and_random_stop_at_steps(trained, genelab):
+    root, _ = trained
+    for agent in ("trained", "zero", "random"):
+        result = genelab("play", TASK, "--agent", agent, "--steps", "12", cwd=root)
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert "played 12 steps" in result.stdout
+    capped = genelab("play", TASK, "--steps", "50", "--max-steps", "5", cwd=root)
+    assert "played 5 steps" in capped.stdout
+
+
+def test_eval_writes_metrics(trained, genelab):
+    root, _ = trained
+    [run] = runs(root)[:1]
+    out = root / "eval.json"
+    result = genelab("eval", TASK, str(run), "--num-envs", "6", "--output", str(out), cwd=root)
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads(out.read_text())
+    assert metrics["episodes"] == 6  # exactly one episode per env
+    assert 0 < metrics["length_mean"] <= 1000
+
+
+def test_corrupt_checkpoint_is_a_one_line_error(trained, genelab, assert_one_line_error, tmp_path):
+    bad = tmp_path / "model_5.pt"
+    bad.write_bytes(b"not a checkpoint")
+    result = genelab("play", TASK, "--agent", "trained", "--checkpoint", str(bad))
+    assert_one_line_error(result, "model_5.pt")
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (("--env.sim.ddt", "0.1"), ("unknown override key '--env.sim.ddt'", "--env.sim.dt")),
+        (("--env.sim.dt", "fast"), ("--env.sim.dt", "expected float")),
+        (("--agent.max_iteration=3",), ("--agent.max_iterations",)),
+        (("--checkpoint", "nowhere/model_3.pt"), ("does not exist",)),
+        (("--resume",), ("no runs found",)),
+        (("--preset", "nope"), ("no preset 'nope'",)),
+    ],
+)
+def test_train_errors_leave_no_run_directory(
+    genelab, tmp_path, assert_one_line_error, args, fragments
+):
+    result = genelab("train", TASK, "--max-iterations", "1", *args)
+    assert_one_line_error(result, *fragments)
+    assert not runs(tmp_path)
+
+
+def test_vis_without_display_suggests_headless(genelab, assert_one_line_error):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    result = subprocess.run([sys.executable, "-m", "genelab", "play", TASK, "--vis"],
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert_one_line_error(result, "--headless")
+
+
+def test_info_lists_overridable_paths(genelab):
+    result = genelab("info", TASK)
+    assert result.returncode == 0, result.stderr
+    assert "--env.sim.dt" in result.stdout and "--agent.max_iterations" in result.stdout
+
+
+def test_ctrl_c_saves_a_final_checkpoint(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "genelab", "train", TASK, "--num-envs", "8",
+         "--max-iterations", "100000", "--agent.steps_per_iteration=8",
+         "--agent.save_interval=100000"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not list(tmp_path.glob("logs/rsl_rl/*/*/events.*")):
+        time.sleep(0.5)
+    time.sleep(3)  # let a few iterations run
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr[-3000:]
+    assert "Traceback" not in stderr
+    [run] = runs(tmp_path)
+    assert max(iterations(run)) > 0
