@@ -66,6 +66,16 @@ def test_resume_continues_iteration_numbers(trained, genelab):
     assert run_info["resumed_from"].endswith(f"model_{max(iterations(first))}.pt")
 
 
+def test_resume_from_a_mismatched_checkpoint_leaves_no_run(trained, genelab, assert_one_line_error):
+    root, _ = trained
+    checkpoint = max(runs(root)[0].rglob("model_*.pt"), key=lambda p: int(p.stem.split("_")[1]))
+    before = runs(root)
+    result = genelab("train", "GeneLab-Pendulum-v0", "--preset", "rsl_rl_ppo", "--max-iterations",
+                     "1", "--checkpoint", str(checkpoint), cwd=root)
+    assert_one_line_error(result, "expects 4", "gives 3")
+    assert runs(root) == before
+
+
 def test_play_trained_zero_and_random_stop_at_steps(trained, genelab):
     root, _ = trained
     for agent in ("trained", "zero", "random"):

@@ -8,10 +8,12 @@ created.
 from __future__ import annotations
 
 import random
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from genelab.errors import GenelabError
 from genelab.overrides import Override, apply_overrides
 from genelab.registry import TASKS
 from genelab.rl.backend import BackendInfo, PlayContext, PolicyKind, TrainContext
@@ -42,8 +44,6 @@ def resolve_device(device: str | None) -> str:
     try:
         torch.device(device)
     except RuntimeError as error:
-        from genelab.errors import GenelabError
-
         raise GenelabError(f"bad device '{device}': {error}") from None
     return device
 
@@ -123,6 +123,10 @@ def train_task(
                            resume_from=resume_from)
         try:
             backend.train(ctx)
+        except GenelabError:
+            if progress.last is None:  # refused before training started: leave nothing behind
+                shutil.rmtree(run_dir, ignore_errors=True)
+            raise
         finally:
             seconds = progress.finish()
     finally:
@@ -137,8 +141,6 @@ def train_task(
 
 
 def _check_budget(num_envs: int, max_iterations: int) -> None:
-    from genelab.errors import GenelabError
-
     if num_envs < 1:
         raise GenelabError(f"--num-envs must be at least 1 (got {num_envs})")
     if max_iterations < 1:
@@ -174,8 +176,6 @@ def prepare_playback(
     path, a run directory, "latest" or an iteration) among the runs of the agent
     config's experiment, before the env is built. The caller closes ``env``.
     """
-    from genelab.errors import GenelabError
-
     if kind not in ("zero", "random", "trained"):
         raise GenelabError(f"unknown agent '{kind}': use zero, random or trained")
     task = TASKS.get(task_id)
