@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from dataclasses import dataclass
 from datetime import datetime
 
 import pytest
 from genelab.runs import (
     RunLookupError,
+    atomic_file,
     find_checkpoint,
     new_run_dir,
     resolve_checkpoint,
@@ -85,3 +88,16 @@ def test_write_json_is_atomic_and_serializes_configs(tmp_path):
     assert data["dt"] == 0.1 and data["func"] == "builtins:len" and data["shape"] == [1, 2]
     assert data["__type__"].endswith("Cfg")
     assert [p.name for p in target.parent.iterdir()] == ["env.json"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
+
+
+def test_atomic_file_keeps_the_old_file_when_writing_fails(tmp_path):
+    target = tmp_path / "model_1.pt"
+    target.write_bytes(b"old")
+    with pytest.raises(RuntimeError), atomic_file(target) as handle:
+        handle.write(b"half")
+        raise RuntimeError("disk full")
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["model_1.pt"]

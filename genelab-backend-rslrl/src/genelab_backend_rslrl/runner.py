@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import statistics
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import torch
 from genelab.rl.progress import IterationStats, TrainingProgress
+from genelab.runs import atomic_file
 from rsl_rl.runners import OnPolicyRunner
 from rsl_rl.utils.logger import Logger
 
@@ -36,16 +35,9 @@ def _quiet() -> Iterator[None]:
 
 
 def atomic_torch_save(obj: Any, path: str | Path) -> None:
-    """``torch.save`` to a temp file in the same directory, then rename over ``path``."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            torch.save(obj, handle)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """``torch.save`` through :func:`genelab.runs.atomic_file`: never half a checkpoint."""
+    with atomic_file(Path(path)) as handle:
+        torch.save(obj, handle)
 
 
 def _mean(values: Any) -> float | None:

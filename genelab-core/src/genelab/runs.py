@@ -7,6 +7,7 @@ name, then creation time); iteration numbers sort numerically.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
 import json
@@ -15,10 +16,11 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from genelab.errors import GenelabError, did_you_mean
 
@@ -144,18 +146,37 @@ def to_jsonable(value: Any) -> Any:
     return repr(value)
 
 
-def write_json(path: Path, data: Any) -> None:
-    """Write JSON atomically (temp file + rename): a crash never leaves half a file."""
+@contextlib.contextmanager
+def atomic_file(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
+    """Open a temp file beside ``path`` for writing; rename it over ``path`` on success.
+
+    A crash or Ctrl-C mid-write never leaves half a file (checkpoints, params). The file
+    gets the usual permissions for new files (0666 minus the umask).
+    """
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle, indent=2, sort_keys=False)
-            handle.write("\n")
+        with os.fdopen(fd, mode) as handle:
+            yield handle
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write JSON atomically (see :func:`atomic_file`)."""
+    with atomic_file(path, "w") as handle:
+        json.dump(data, handle, indent=2)
+        handle.write("\n")
 
 
 def package_versions(distributions: list[str]) -> dict[str, str]:
