@@ -153,3 +153,13 @@ def test_ctrl_c_saves_a_final_checkpoint(tmp_path):
     assert "Traceback" not in stderr
     [run] = runs(tmp_path)
     assert max(iterations(run)) > 0
+
+
+def test_play_uses_the_runs_saved_agent_config(genelab, tmp_path):
+    trained = genelab("train", TASK, "--num-envs", "4", "--max-iterations", "1",
+                      "--agent.steps_per_iteration=4", "--agent.actor.hidden_dims=[7]",
+                      "--agent.critic.hidden_dims=[5]")
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    played = genelab("play", TASK, "--agent", "trained", "--steps", "3")
+    assert played.returncode == 0, played.stderr[-3000:]
+    assert "played 3 steps" in played.stdout

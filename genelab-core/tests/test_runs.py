@@ -16,9 +16,9 @@ from genelab.runs import (
     new_run_dir,
     resolve_checkpoint,
     resolve_run,
-    to_jsonable,
     write_json,
 )
+from genelab.serialization import to_jsonable
 
 PATTERN = r"model_(\d+)\.pt"
 

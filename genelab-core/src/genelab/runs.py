@@ -8,8 +8,6 @@ name, then creation time); iteration numbers sort numerically.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import enum
 import json
 import os
 import re
@@ -23,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from genelab.errors import GenelabError, did_you_mean
+from genelab.serialization import restore, to_jsonable
 
 TIMESTAMP = "%Y-%m-%d_%H-%M-%S"
 _RUN_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2})(?:_(.*))?$")
@@ -126,26 +125,6 @@ def find_checkpoint(spec: str, parent: Path, run: str, pattern: str) -> Path:
     return resolve_checkpoint(resolve_run(parent, run), spec, pattern)
 
 
-def to_jsonable(value: Any) -> Any:
-    """Turn a config (dataclasses, enums, callables, tuples, paths) into JSON data."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        data = {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        return {"__type__": f"{type(value).__module__}.{type(value).__qualname__}", **data}
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, enum.Enum):
-        return value.name
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, type) or callable(value):
-        return f"{getattr(value, '__module__', '?')}:{getattr(value, '__qualname__', repr(value))}"
-    return repr(value)
-
-
 @contextlib.contextmanager
 def atomic_file(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
     """Open a temp file beside ``path`` for writing; rename it over ``path`` on success.
@@ -210,6 +189,24 @@ def git_revision(cwd: Path | None = None) -> str | None:
         return rev.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return None
+
+
+def saved_agent_cfg(checkpoint: Path, template: Any) -> Any:
+    """The agent config a checkpoint was trained with, read from its run's params.
+
+    Looks for ``params/agent.json`` in the checkpoint's directory and its parents (up to
+    the run directory) and rebuilds it onto ``template``; returns ``template`` unchanged
+    when the checkpoint has no saved params.
+    """
+    for parent in list(Path(checkpoint).parents)[:3]:
+        saved = parent / "params" / "agent.json"
+        if saved.is_file():
+            try:
+                data = json.loads(saved.read_text())
+            except (OSError, ValueError) as error:
+                raise RunLookupError(f"cannot read {saved}: {error}") from None
+            return restore(data, template)
+    return template
 
 
 def write_params(run_dir: Path, env_cfg: Any, agent_cfg: Any, run_info: dict[str, Any]) -> None:

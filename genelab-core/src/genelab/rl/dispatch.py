@@ -19,7 +19,14 @@ from genelab.registry import TASKS
 from genelab.rl.backend import BackendInfo, PlayContext, PolicyKind, TrainContext
 from genelab.rl.progress import TrainingProgress
 from genelab.rl.registry import select_backend
-from genelab.runs import experiment_dir, find_checkpoint, new_run_dir, run_info, write_params
+from genelab.runs import (
+    experiment_dir,
+    find_checkpoint,
+    new_run_dir,
+    run_info,
+    saved_agent_cfg,
+    write_params,
+)
 
 
 @dataclass
@@ -199,6 +206,9 @@ def prepare_playback(
         parent = experiment_dir(log_root, info.backend.name, agent_cfg.experiment_name)
         resolved = find_checkpoint(checkpoint or "latest", parent, run,
                                    info.backend.checkpoint_pattern)
+        # play what was trained: the run's saved agent config, then this command's overrides
+        agent_cfg = saved_agent_cfg(resolved, agent_cfg)
+        apply_overrides({"agent": agent_cfg}, agent_overrides)
     device = resolve_device(device)
     if env_cfg.seed is not None:
         seed_everything(env_cfg.seed)
