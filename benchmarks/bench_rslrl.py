@@ -24,6 +24,7 @@ import torch
 from genelab.envs import ManagerBasedRlEnv
 from genelab.registry import TASKS
 from genelab.rl import PlayContext, TrainContext
+from genelab.rl.evaluate import evaluate
 from genelab.rl.progress import IterationStats, TrainingProgress
 from genelab_backend_rslrl.backend import RslRlBackend
 from genelab_backend_rslrl.wrapper import RslRlVecEnvWrapper
@@ -61,15 +62,7 @@ def greedy_mean_length(agent_cfg, checkpoint: Path) -> float:
         policy = RslRlBackend().inference_policy(PlayContext(
             task_id=TASK, env=env, env_cfg=env_cfg, agent_cfg=agent_cfg,
             checkpoint=checkpoint, device="cpu"))
-        obs, _ = env.reset()
-        lengths = torch.full((env.num_envs,), float(env.max_episode_length))
-        open_ = torch.ones(env.num_envs, dtype=torch.bool)
-        for _ in range(env.max_episode_length):
-            obs, _, terminated, truncated, extras = env.step(policy(obs))
-            ended = (terminated | truncated) & open_
-            lengths[ended] = extras["episode_length"][ended].float()
-            open_ &= ~ended
-        return lengths.mean().item()
+        return evaluate(env, policy)["length_mean"]
     finally:
         env.close()
 

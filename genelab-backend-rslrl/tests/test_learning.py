@@ -3,24 +3,11 @@
 from __future__ import annotations
 
 import pytest
-import torch
 from genelab.registry import TASKS
+from genelab.rl.evaluate import evaluate
 from genelab_backend_rslrl.backend import RslRlBackend
 
 CARTPOLE = "GeneLab-Cartpole-v0"
-
-
-def greedy_first_episode_lengths(policy, env) -> torch.Tensor:
-    """Length of every env's first episode within one horizon (the horizon if it never ends)."""
-    obs, _ = env.reset()
-    lengths = torch.full((env.num_envs,), float(env.max_episode_length))
-    open_ = torch.ones(env.num_envs, dtype=torch.bool)
-    for _ in range(env.max_episode_length):
-        obs, _, terminated, truncated, extras = env.step(policy(obs))
-        ended = (terminated | truncated) & open_
-        lengths[ended] = extras["episode_length"][ended].float()
-        open_ &= ~ended
-    return lengths
 
 
 @pytest.mark.learning
@@ -35,7 +22,7 @@ def test_default_preset_solves_cartpole(train, play_ctx) -> None:
     play = play_ctx(agent_cfg, checkpoint, env_cfg=eval_env)
     try:
         policy = RslRlBackend().inference_policy(play)
-        lengths = greedy_first_episode_lengths(policy, play.env)
-        assert lengths.mean() >= 0.95 * play.env.max_episode_length, lengths
+        metrics = evaluate(play.env, policy)  # every env's first greedy episode
+        assert metrics["length_mean"] >= 0.95 * play.env.max_episode_length, metrics
     finally:
         play.env.close()
