@@ -49,8 +49,9 @@ class ActionManager:
         self.high = per_entry([t.clip[1] for t in expand])
         self.scale = per_entry([t.scale for t in expand])
         self.offset = per_entry([t.offset for t in expand])
-        self.action = torch.zeros(env.num_envs, self.dim, device=env.device)
-        self.processed_action = torch.zeros_like(self.action)
+        # raw and processed actions share one buffer so a reset zeroes both in one op
+        self._buffers = torch.zeros(2, env.num_envs, self.dim, device=env.device)
+        self.action, self.processed_action = self._buffers
 
     def process(self, action: torch.Tensor) -> torch.Tensor:
         """Store ``action`` (N, dim) and return the forces it maps to."""
@@ -65,5 +66,4 @@ class ActionManager:
 
     def reset(self, env_ids: torch.Tensor) -> None:
         """Zero the stored actions of ``env_ids``."""
-        self.action.index_fill_(0, env_ids, 0.0)
-        self.processed_action.index_fill_(0, env_ids, 0.0)
+        self._buffers.index_fill_(1, env_ids, 0.0)

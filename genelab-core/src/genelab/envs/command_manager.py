@@ -60,7 +60,7 @@ class CommandManager:
         for name, time_left in self._time_left.items():
             time_left -= dt
             env_ids = (time_left < 0.5 * dt).nonzero().squeeze(-1)  # nearest env step
-            if len(env_ids):
+            if env_ids.numel():
                 self._resample(name, env_ids)
 
     def _resample(self, name: str, env_ids: torch.Tensor) -> None:

@@ -60,6 +60,6 @@ class EventManager:
             time_left = self._time_left[name]
             time_left -= dt
             env_ids = (time_left < 0.5 * dt).nonzero().squeeze(-1)  # nearest env step
-            if len(env_ids):
-                time_left[env_ids] = self._draw_interval(term, len(env_ids))
+            if count := env_ids.numel():
+                time_left[env_ids] = self._draw_interval(term, count)
                 term.func(self._env, env_ids, **term.params)

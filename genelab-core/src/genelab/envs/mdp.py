@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -83,6 +84,14 @@ def reset_state_uniform(env: ManagerBasedRlEnv, env_ids: torch.Tensor,
                         pos_range: Sequence[tuple[float, float]],
                         vel_range: Sequence[tuple[float, float]]) -> None:
     """Set ``q`` and ``qd`` of ``env_ids`` uniformly within per-coordinate ``(low, high)``."""
-    low, high = torch.tensor([*pos_range, *vel_range], device=env.device).unbind(dim=1)
-    draw = torch.rand(len(env_ids), len(low), generator=env.generator, device=env.device)
+    low, high = _bounds(tuple(map(tuple, (*pos_range, *vel_range))), env.device)
+    draw = torch.rand(env_ids.numel(), low.numel(), generator=env.generator, device=env.device)
     env.sim.state.index_copy_(0, env_ids, torch.lerp(low, high, draw))
+
+
+@functools.lru_cache(maxsize=256)
+def _bounds(ranges: tuple[tuple[float, float], ...],
+            device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(low, high)`` tensors of ``(low, high)`` pairs, built once per distinct ranges."""
+    low, high = torch.tensor(ranges, device=device).T.contiguous()
+    return low, high

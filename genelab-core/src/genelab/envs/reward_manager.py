@@ -21,27 +21,44 @@ class RewardTermCfg(TermCfg):
 
 
 class RewardManager:
-    """Computes the step reward and accumulates each weighted term over the episode."""
+    """Computes the step reward and accumulates each weighted term over the episode.
+
+    Term values are copied into the rows of one ``(terms, N)`` buffer and weighted with a
+    single op; the weights are re-read from the config every step, so changing a term's
+    (non-zero) weight at runtime takes effect.
+    """
 
     def __init__(self, cfg: dict[str, RewardTermCfg], env: ManagerBasedRlEnv) -> None:
         self._env = env
         self.terms = {name: term for name, term in cfg.items() if term.weight != 0.0}
         self.term_names = list(self.terms)
         self._values = torch.zeros(len(self.terms), env.num_envs, device=env.device)
+        self._rows = self._values.unbind(0)
         self.episode_sums = torch.zeros_like(self._values)
+        self._weight_list: list[float] = []
+        self._weights = torch.zeros(len(self.terms), 1, device=env.device)
 
     def compute(self) -> torch.Tensor:
         """The weighted reward ``(N,)`` of this step (a fresh tensor)."""
         env = self._env
-        for row, term in zip(self._values, self.terms.values(), strict=True):
-            torch.mul(term.func(env, **term.params), term.weight, out=row)
+        for row, term in zip(self._rows, self.terms.values(), strict=True):
+            row.copy_(term.func(env, **term.params))
+        self._values.mul_(self._weight_column())
         self.episode_sums += self._values
         return self._values.sum(dim=0)
 
+    def _weight_column(self) -> torch.Tensor:
+        weights = [term.weight for term in self.terms.values()]
+        if weights != self._weight_list:
+            self._weight_list = weights
+            self._weights = torch.tensor(weights, device=self._env.device).unsqueeze(1)
+        return self._weights
+
     def episode_log(self, env_ids: torch.Tensor) -> dict[str, float]:
         """Mean episodic sum of each term over the episodes ``env_ids``."""
-        means = self.episode_sums.index_select(1, env_ids).mean(dim=1).tolist()
-        return {f"Episode_Reward/{n}": v for n, v in zip(self.term_names, means, strict=True)}
+        sums = self.episode_sums.index_select(1, env_ids).sum(dim=1).tolist()
+        count = env_ids.numel()
+        return {f"Episode_Reward/{n}": v / count for n, v in zip(self.term_names, sums, strict=True)}
 
     def reset(self, env_ids: torch.Tensor) -> None:
         """Zero the episodic sums of ``env_ids``."""

@@ -102,19 +102,19 @@ class ManagerBasedRlEnv:
         self.common_step_counter += 1
         terminated, truncated = self.termination_manager.compute()
         reward = self.reward_manager.compute()
-        self._episode_return += reward
+        # out of place: the tensor handed out in extras must not change on later steps
+        self._episode_return = self._episode_return + reward
         self.command_manager.step(self.step_dt)
         self.event_manager.step(self.step_dt)
         obs = self.observation_manager.compute()
-        done = terminated | truncated
         extras: dict[str, Any] = {
             "final_obs": obs,
             "log": {},
-            "episode_return": self._episode_return.clone(),
+            "episode_return": self._episode_return,
             "episode_length": self.episode_length_buf.clone(),
         }
-        done_ids = done.nonzero().squeeze(-1)
-        if len(done_ids):
+        done_ids = torch.logical_or(terminated, truncated).nonzero().squeeze(-1)
+        if done_ids.numel():
             extras["log"] = {**self.reward_manager.episode_log(done_ids),
                              **self.termination_manager.episode_log(done_ids)}
             self._reset_idx(done_ids)
@@ -133,7 +133,7 @@ class ManagerBasedRlEnv:
         self.action_manager.reset(env_ids)
         self.reward_manager.reset(env_ids)
         self.episode_length_buf.index_fill_(0, env_ids, 0)
-        self._episode_return.index_fill_(0, env_ids, 0.0)
+        self._episode_return = self._episode_return.index_fill(0, env_ids, 0.0)
 
     # -- goal tasks, rendering, bridges, lifecycle ---------------------------------------
 
@@ -198,7 +198,7 @@ class ManagerBasedRlEnv:
 
 def _replace_rows(value: torch.Tensor, env_ids: torch.Tensor, fresh: torch.Tensor) -> torch.Tensor:
     """A copy of ``value`` whose rows ``env_ids`` come from ``fresh``."""
-    return value.clone().index_copy_(0, env_ids, fresh.index_select(0, env_ids))
+    return value.index_copy(0, env_ids, fresh.index_select(0, env_ids))
 
 
 def _validate(cfg: ManagerBasedRlEnvCfg) -> None:

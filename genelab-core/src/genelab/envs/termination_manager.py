@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -38,25 +39,24 @@ class TerminationManager:
         """Fresh ``(terminated, truncated)`` bool tensors ``(N,)``."""
         env = self._env
         self._values = [term.func(env, **term.params) for term in self.terms.values()]
-        terminal = [v for v, t in zip(self._values, self.terms.values(), strict=True)
-                    if not t.time_out]
-        time_out = [v for v, t in zip(self._values, self.terms.values(), strict=True)
-                    if t.time_out]
-        self.terminated = self._any(terminal)
-        truncated = self._any(time_out).logical_and_(self.terminated.logical_not())
-        return self.terminated, truncated
+        terminal: list[torch.Tensor] = []
+        time_out: list[torch.Tensor] = []
+        for value, term in zip(self._values, self.terms.values(), strict=True):
+            (time_out if term.time_out else terminal).append(value)
+        # a lone term is cloned: the returned tensor must not be a term's own buffer
+        self.terminated = terminal[0].clone() if len(terminal) == 1 else self._any(terminal)
+        # for bools, a > b is a & ~b in one op: the time-outs that did not also terminate
+        return self.terminated, torch.gt(self._any(time_out), self.terminated)
 
     def _any(self, values: list[torch.Tensor]) -> torch.Tensor:
-        # an OR chain over a few terms is cheaper than stacking and reducing
+        """The OR of ``values``: fresh unless there is only one (all False if none)."""
         if not values:
             return torch.zeros_like(self.terminated)
-        result = values[0].clone()
-        for value in values[1:]:
-            result.logical_or_(value)
-        return result
+        return functools.reduce(torch.logical_or, values)
 
     def episode_log(self, env_ids: torch.Tensor) -> dict[str, float]:
         """Fraction of the episodes ``env_ids`` that each term ended (after :meth:`compute`)."""
-        fired = torch.stack(self._values).index_select(1, env_ids)
-        rates = fired.float().mean(dim=1).tolist()
-        return {f"Episode_Termination/{n}": v for n, v in zip(self.term_names, rates, strict=True)}
+        counts = torch.stack(self._values).index_select(1, env_ids).sum(dim=1).tolist()
+        total = env_ids.numel()
+        return {f"Episode_Termination/{n}": c / total
+                for n, c in zip(self.term_names, counts, strict=True)}
