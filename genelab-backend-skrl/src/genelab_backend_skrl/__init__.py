@@ -1,5 +1,30 @@
-"""GeneLab backend for skrl."""
+"""GeneLab backend for skrl: PPO, A2C, SAC, TD3 and DDPG.
 
-from genelab_backend_skrl.config import SkrlAgentCfg
+Importing this package loads only the configs (no torch, no skrl).
+"""
 
-__all__ = ["SkrlAgentCfg"]
+from genelab_backend_skrl.config import (
+    SkrlA2cCfg,
+    SkrlAgentCfg,
+    SkrlDdpgCfg,
+    SkrlMemoryCfg,
+    SkrlMlpCfg,
+    SkrlModelsCfg,
+    SkrlPolicyCfg,
+    SkrlPpoCfg,
+    SkrlSacCfg,
+    SkrlTd3Cfg,
+)
+
+__all__ = [
+    "SkrlA2cCfg",
+    "SkrlAgentCfg",
+    "SkrlDdpgCfg",
+    "SkrlMemoryCfg",
+    "SkrlMlpCfg",
+    "SkrlModelsCfg",
+    "SkrlPolicyCfg",
+    "SkrlPpoCfg",
+    "SkrlSacCfg",
+    "SkrlTd3Cfg",
+]

@@ -1,0 +1,145 @@
+"""The skrl backend: PPO, A2C, SAC, TD3 and DDPG through skrl's agents.
+
+torch and skrl are imported inside the methods: this module is loaded with the plugin.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from genelab.errors import GenelabError
+from genelab.rl.backend import Backend, PlayContext, Policy, TrainContext
+
+from genelab_backend_skrl.config import SkrlAgentCfg
+
+#: The checkpoint modules trained playback needs.
+_PLAYBACK_MODULES = ("policy", "observation_preprocessor")
+
+
+@contextlib.contextmanager
+def _quiet_skrl() -> Iterator[None]:
+    """Silence skrl's logger (info and warnings) while the backend drives it."""
+    skrl_logger = logging.getLogger("skrl")
+    level = skrl_logger.level
+    skrl_logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        skrl_logger.setLevel(level)
+
+
+class SkrlBackend(Backend):
+    """Trains :class:`SkrlAgentCfg` agents; checkpoints are ``checkpoints/agent_<timestep>.pt``.
+
+    Single process only (skrl's distributed mode needs NCCL and one GPU per rank).
+    """
+
+    name: ClassVar[str] = "skrl"
+    config_type: ClassVar[type[SkrlAgentCfg]] = SkrlAgentCfg
+    algorithms: ClassVar[tuple[str, ...]] = ("PPO", "A2C", "SAC", "TD3", "DDPG")
+    checkpoint_pattern: ClassVar[str] = r"agent_(\d+)\.pt"
+    distributed: ClassVar[bool] = False
+
+    def validate(self, agent_cfg: SkrlAgentCfg, env: Any) -> None:
+        """Check budget, memory and batch sizes and the spaces against the built env."""
+        if agent_cfg.algorithm not in self.algorithms:
+            raise GenelabError(f"agent.algorithm must be one of {', '.join(self.algorithms)} "
+                               f"(got {agent_cfg.algorithm})")
+        steps = agent_cfg.steps_per_iteration
+        if steps < 1:
+            raise GenelabError(f"agent.steps_per_iteration must be at least 1 (got {steps})")
+        if agent_cfg.save_interval < 1:
+            raise GenelabError(f"agent.save_interval must be at least 1 "
+                               f"(got {agent_cfg.save_interval})")
+        if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+            raise GenelabError("the skrl backend trains in one process; drop --gpus")
+        if "policy" not in env.observation_dims:
+            raise GenelabError("the skrl backend needs a 'policy' observation group")
+        if agent_cfg.on_policy:
+            self._validate_on_policy(agent_cfg, env.num_envs)
+        else:
+            self._validate_off_policy(agent_cfg, env.num_envs)
+
+    @staticmethod
+    def _validate_on_policy(cfg: SkrlAgentCfg, num_envs: int) -> None:
+        steps, algo = cfg.steps_per_iteration, cfg.algorithm
+        if cfg.memory_size != steps:
+            raise GenelabError(
+                f"{algo} learns from one rollout per iteration, so agent.memory.memory_size "
+                f"must equal agent.steps_per_iteration ({steps}), got {cfg.memory_size}; "
+                "unset it (--agent.memory.memory_size none)")
+        batches = cfg.hyperparameters.mini_batches
+        samples = num_envs * steps
+        if batches < 1 or samples % batches:
+            raise GenelabError(
+                f"a rollout of {num_envs} envs x {steps} steps = {samples} samples cannot be "
+                f"split into {batches} equal mini-batches; change "
+                f"agent.{algo.lower()}.mini_batches, agent.steps_per_iteration or --num-envs")
+
+    @staticmethod
+    def _validate_off_policy(cfg: SkrlAgentCfg, num_envs: int) -> None:
+        hyper, key = cfg.hyperparameters, f"agent.{cfg.algorithm.lower()}"
+        if cfg.memory_size < 1:
+            raise GenelabError(f"agent.memory.memory_size must be at least 1 "
+                               f"(got {cfg.memory_size})")
+        capacity = cfg.memory_size * num_envs
+        if hyper.batch_size < 1 or hyper.batch_size > capacity:
+            raise GenelabError(
+                f"{key}.batch_size ({hyper.batch_size}) must be between 1 and the replay "
+                f"capacity of {capacity} transitions (agent.memory.memory_size x num_envs)")
+        if hyper.learning_starts < 0:
+            raise GenelabError(f"{key}.learning_starts must be at least 0 "
+                               f"(got {hyper.learning_starts})")
+        if hyper.gradient_steps < 1:
+            raise GenelabError(f"{key}.gradient_steps must be at least 1 "
+                               f"(got {hyper.gradient_steps})")
+
+    def train(self, ctx: TrainContext) -> None:
+        """Train in ``ctx.run_dir`` (resuming from ``ctx.resume_from`` when set)."""
+        from genelab_backend_skrl.agents import build_agent
+        from genelab_backend_skrl.checkpoints import check_compatible, load_checkpoint, restore
+        from genelab_backend_skrl.trainer import Counters, GenelabSkrlTrainer
+        from genelab_backend_skrl.wrapper import GenelabSkrlWrapper
+
+        cfg = ctx.agent_cfg
+        assert isinstance(cfg, SkrlAgentCfg)
+        with _quiet_skrl():
+            env = GenelabSkrlWrapper(ctx.env)
+            agent = build_agent(cfg, env, ctx.device, run_dir=ctx.run_dir)
+            counters = Counters()
+            if ctx.resume_from is not None:
+                state = load_checkpoint(ctx.resume_from, ctx.device)
+                check_compatible(agent, state, algorithm=cfg.algorithm, task_id=ctx.task_id,
+                                 checkpoint=ctx.resume_from)
+                restore(agent, state)
+                meta = state["genelab"]
+                counters = Counters(meta["iteration"], meta["timestep"], meta["wall_time"])
+                if not cfg.on_policy:  # the replay buffer starts empty again
+                    agent.cfg.learning_starts += counters.timestep
+            trainer = GenelabSkrlTrainer(
+                env, agent, algorithm=cfg.algorithm, steps_per_iteration=cfg.steps_per_iteration,
+                save_interval=cfg.save_interval, run_dir=ctx.run_dir, progress=ctx.progress,
+                counters=counters)
+            trainer.train(cfg.max_iterations)
+
+    def inference_policy(self, ctx: PlayContext) -> Policy:
+        """The checkpoint's policy (with its observation normalizer), deterministic by default."""
+        from genelab_backend_skrl.agents import build_agent
+        from genelab_backend_skrl.checkpoints import check_compatible, load_checkpoint, restore
+        from genelab_backend_skrl.inference import SkrlPolicy
+        from genelab_backend_skrl.wrapper import GenelabSkrlWrapper
+
+        cfg = ctx.agent_cfg
+        assert isinstance(cfg, SkrlAgentCfg)
+        state = load_checkpoint(ctx.checkpoint, ctx.device)
+        with _quiet_skrl():
+            agent = build_agent(cfg, GenelabSkrlWrapper(ctx.env), ctx.device, training=False)
+        names = [n for n in _PLAYBACK_MODULES if n in agent.checkpoint_modules]
+        check_compatible(agent, state, algorithm=cfg.algorithm, task_id=ctx.task_id,
+                         checkpoint=ctx.checkpoint, names=names)
+        restore(agent, state, names)
+        return SkrlPolicy(agent, deterministic=ctx.deterministic)

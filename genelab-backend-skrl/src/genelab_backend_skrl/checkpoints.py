@@ -1,0 +1,112 @@
+"""Checkpoints: atomic writes, reading, shape checks against the env, restoring an agent.
+
+A checkpoint is skrl's own layout (one ``state_dict`` per entry of the agent's
+``checkpoint_modules``, loadable with ``agent.load``) plus a ``"genelab"`` entry with the
+algorithm, counters and agent state skrl does not save (SAC's entropy coefficient).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import torch
+from genelab.errors import GenelabError
+from genelab.runs import atomic_file
+from skrl.agents.torch import Agent
+
+#: Name pattern of checkpoint files (``<run>/checkpoints/agent_<timestep>.pt``).
+CHECKPOINT_PATTERN = r"agent_(\d+)\.pt"
+META = "genelab"
+
+
+def checkpoint_path(run_dir: Path, timestep: int) -> Path:
+    """Where the checkpoint after ``timestep`` vectorized env steps goes."""
+    return run_dir / "checkpoints" / f"agent_{timestep}.pt"
+
+
+def _extra_state(agent: Agent) -> dict[str, Any]:
+    coefficient = getattr(agent, "log_entropy_coefficient", None)
+    return {} if coefficient is None else {"log_entropy_coefficient": coefficient.detach().clone()}
+
+
+def save_checkpoint(agent: Agent, path: Path, meta: dict[str, Any]) -> None:
+    """Write the agent's modules and ``meta`` (counters) to ``path`` atomically."""
+    state = {name: module.state_dict() for name, module in agent.checkpoint_modules.items()}
+    state[META] = {**meta, "extra": _extra_state(agent)}
+    with atomic_file(path) as handle:
+        torch.save(state, handle)
+
+
+def load_checkpoint(path: Path, device: str | torch.device) -> dict[str, Any]:
+    """Read a checkpoint of this backend; an unreadable file is a :class:`GenelabError`."""
+    try:
+        state = torch.load(path, map_location=device, weights_only=False)
+    except Exception as error:  # torch.load fails in many ways on a bad file
+        raise GenelabError(f"cannot read checkpoint {path}: {error}") from None
+    if not isinstance(state, dict) or "policy" not in state or META not in state:
+        raise GenelabError(f"{path} is not a checkpoint of the skrl backend")
+    return state
+
+
+def _io_dims(state: dict[str, torch.Tensor]) -> tuple[int, int]:
+    """(inputs, outputs) of a model whose MLP is ``net``."""
+    weights = sorted((int(key.split(".")[1]), key) for key in state
+                     if key.startswith("net.") and key.endswith(".weight"))
+    return state[weights[0][1]].shape[1], state[weights[-1][1]].shape[0]
+
+
+def check_compatible(agent: Agent, state: dict[str, Any], *, algorithm: str, task_id: str,
+                     checkpoint: Path, names: Iterable[str] | None = None) -> None:
+    """Raise a :class:`GenelabError` naming both shapes if ``state`` cannot load into ``agent``.
+
+    ``names`` limits the check to some checkpoint modules (default: all of the agent's).
+    """
+    name = checkpoint.name
+    saved_algorithm = state[META].get("algorithm")
+    if saved_algorithm != algorithm:
+        raise GenelabError(f"checkpoint {name} was trained with {saved_algorithm} but the "
+                           f"agent config selects {algorithm}; select the matching preset")
+    policy = agent.checkpoint_modules["policy"]
+    mine, theirs = _io_dims(policy.state_dict()), _io_dims(state["policy"])
+    if mine[0] != theirs[0]:
+        raise GenelabError(f"checkpoint {name} expects {theirs[0]} policy observations but "
+                           f"{task_id} gives {mine[0]}")
+    if mine[1] != theirs[1]:
+        raise GenelabError(f"checkpoint {name} outputs {theirs[1]} actions but {task_id} "
+                           f"takes {mine[1]}")
+    for module_name in names if names is not None else agent.checkpoint_modules:
+        module = agent.checkpoint_modules[module_name]
+        if module_name not in state:
+            raise GenelabError(f"checkpoint {name} has no {module_name} but the agent config "
+                               f"uses one (was it trained with other settings?)")
+        if isinstance(module, torch.nn.Module):
+            _check_module(module.state_dict(), state[module_name], module_name, name, task_id)
+
+
+def _check_module(expected: dict[str, torch.Tensor], saved: dict[str, torch.Tensor],
+                  module_name: str, checkpoint: str, task_id: str) -> None:
+    if set(expected) != set(saved):
+        missing = sorted(set(expected) - set(saved))
+        extra = sorted(set(saved) - set(expected))
+        raise GenelabError(
+            f"checkpoint {checkpoint} holds a different {module_name} than the agent config "
+            f"(missing: {', '.join(missing) or '-'}; unexpected: {', '.join(extra) or '-'})")
+    for key, tensor in expected.items():
+        if saved[key].shape != tensor.shape:
+            raise GenelabError(
+                f"checkpoint {checkpoint}: {module_name} parameter {key} has shape "
+                f"{tuple(saved[key].shape)} but the agent config for {task_id} builds "
+                f"{tuple(tensor.shape)}")
+
+
+def restore(agent: Agent, state: dict[str, Any], names: Iterable[str] | None = None) -> None:
+    """Load checkpoint modules (all, or ``names``) and the extra agent state into ``agent``."""
+    for module_name in names if names is not None else agent.checkpoint_modules:
+        agent.checkpoint_modules[module_name].load_state_dict(state[module_name])
+    coefficient = state[META]["extra"].get("log_entropy_coefficient")
+    if coefficient is not None and hasattr(agent, "log_entropy_coefficient"):
+        with torch.no_grad():
+            agent.log_entropy_coefficient.copy_(coefficient)
+        agent._entropy_coefficient = torch.exp(agent.log_entropy_coefficient.detach())

@@ -1,0 +1,79 @@
+"""Agent configs tuned for the built-in tasks on CPU (small nets, short budgets).
+
+Tasks reference these lazily (``"genelab_backend_skrl.presets:pendulum_sac"``); this
+module imports neither torch nor skrl.
+"""
+
+from __future__ import annotations
+
+from genelab_backend_skrl.config import (
+    SkrlA2cCfg,
+    SkrlAgentCfg,
+    SkrlDdpgCfg,
+    SkrlMlpCfg,
+    SkrlModelsCfg,
+    SkrlPolicyCfg,
+    SkrlPpoCfg,
+    SkrlSacCfg,
+    SkrlTd3Cfg,
+)
+
+
+def cartpole_ppo() -> SkrlAgentCfg:
+    """PPO for GeneLab-Cartpole-v0 (64 envs): full-length episodes within the budget."""
+    return SkrlAgentCfg(
+        experiment_name="cartpole_ppo", algorithm="PPO", max_iterations=60,
+        steps_per_iteration=32, save_interval=20,
+        models=SkrlModelsCfg(policy=SkrlPolicyCfg(hidden_dims=[64, 64]),
+                             critic=SkrlMlpCfg(hidden_dims=[64, 64])),
+        ppo=SkrlPpoCfg(learning_epochs=5, mini_batches=4, learning_rate=1.0e-3,
+                       kl_adaptive_lr=True, entropy_loss_scale=0.0),
+    )
+
+
+def cartpole_a2c() -> SkrlAgentCfg:
+    """A2C for GeneLab-Cartpole-v0 (64 envs)."""
+    return SkrlAgentCfg(
+        experiment_name="cartpole_a2c", algorithm="A2C", max_iterations=300,
+        steps_per_iteration=16, save_interval=100,
+        models=SkrlModelsCfg(policy=SkrlPolicyCfg(hidden_dims=[64, 64]),
+                             critic=SkrlMlpCfg(hidden_dims=[64, 64])),
+        a2c=SkrlA2cCfg(mini_batches=1, learning_rate=1.0e-3),
+    )
+
+
+def _pendulum(algorithm: str, experiment: str, max_iterations: int, **hyper: object
+              ) -> SkrlAgentCfg:
+    """Off-policy agent for GeneLab-Pendulum-v0 (16 envs, 200-step episodes).
+
+    One iteration is 20 vectorized steps (320 transitions) with 4 gradient steps each.
+    """
+    squash = algorithm == "SAC"
+    return SkrlAgentCfg(
+        experiment_name=experiment, algorithm=algorithm, max_iterations=max_iterations,
+        steps_per_iteration=20, save_interval=20, observation_normalization=False,
+        models=SkrlModelsCfg(policy=SkrlPolicyCfg(hidden_dims=[64, 64], activation="relu",
+                                                  squash_mean=squash),
+                             critic=SkrlMlpCfg(hidden_dims=[64, 64], activation="relu")),
+        **hyper,
+    )
+
+
+def pendulum_sac() -> SkrlAgentCfg:
+    """SAC for GeneLab-Pendulum-v0: swings up and holds (greedy return about -135) in
+    19,200 env steps, about 20 s on one CPU core."""
+    return _pendulum("SAC", "pendulum_sac", 60, sac=SkrlSacCfg(
+        gradient_steps=4, batch_size=256, learning_starts=50, actor_learning_rate=1.0e-3,
+        critic_learning_rate=1.0e-3, entropy_learning_rate=1.0e-3))
+
+
+def pendulum_td3() -> SkrlAgentCfg:
+    """TD3 for GeneLab-Pendulum-v0 (delayed policy updates need a longer budget than SAC)."""
+    return _pendulum("TD3", "pendulum_td3", 100, td3=SkrlTd3Cfg(
+        gradient_steps=4, batch_size=256, learning_starts=50, exploration_noise_std=0.1))
+
+
+def pendulum_ddpg() -> SkrlAgentCfg:
+    """DDPG for GeneLab-Pendulum-v0."""
+    return _pendulum("DDPG", "pendulum_ddpg", 60, ddpg=SkrlDdpgCfg(
+        gradient_steps=4, batch_size=256, learning_starts=50, exploration_noise_std=0.1))

@@ -1,0 +1,162 @@
+"""The training loop: skrl's agent interaction protocol, GeneLab iterations and checkpoints.
+
+skrl's ``SequentialTrainer`` is not used because it cannot train correctly here:
+
+* it passes the post-reset observation as ``next_observations`` of finished envs, so
+  PPO/A2C time-limit bootstrapping evaluates V(first state of the next episode) and
+  SAC/TD3/DDPG store a transition into the next episode; this loop stores the env's
+  pre-reset ``final_obs`` and keeps acting on the post-reset observation;
+* it always counts timesteps from 0, so a resumed run would restart checkpoint names,
+  TensorBoard steps, warm-up (``learning_starts``) and schedules.
+
+The loop calls the agent exactly as skrl's trainer does (``pre_interaction``, ``act``,
+``record_transition``, ``post_interaction``), so every algorithm behaves as in skrl.
+"""
+
+from __future__ import annotations
+
+import collections
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from genelab.rl.progress import IterationStats, TrainingProgress
+from skrl.agents.torch import Agent
+
+from genelab_backend_skrl.checkpoints import checkpoint_path, save_checkpoint
+from genelab_backend_skrl.wrapper import GenelabSkrlWrapper
+
+
+@dataclass
+class Counters:
+    """Where training stands; stored in every checkpoint and restored on resume.
+
+    Attributes:
+        iteration: The last finished iteration (-1 before the first).
+        timestep: Vectorized env steps taken so far.
+        wall_time: Training seconds so far.
+    """
+
+    iteration: int = -1
+    timestep: int = 0
+    wall_time: float = 0.0
+
+
+def _mean(values: Any) -> float | None:
+    return statistics.mean(values) if len(values) else None
+
+
+class GenelabSkrlTrainer:
+    """Runs ``iterations`` of ``steps_per_iteration`` vectorized env steps on one agent.
+
+    Reports one :class:`IterationStats` per iteration (mean return and length of the last
+    100 finished episodes, from the env's ``episode_return`` / ``episode_length``), writes
+    ``checkpoints/agent_<timestep>.pt`` after the first iteration, every ``save_interval``
+    iterations and the last one, and on Ctrl-C or an error saves the last finished
+    iteration before re-raising.
+
+    Args:
+        env: The wrapped env.
+        agent: An initialized skrl agent (with memory).
+        algorithm: The agent's algorithm name (stored in checkpoints).
+        steps_per_iteration: Vectorized env steps per iteration.
+        save_interval: Checkpoint every this many iterations.
+        run_dir: Run directory (checkpoints go to ``run_dir/checkpoints``); ``None`` only
+            for driving :meth:`step` without training runs.
+        progress: Receives ``start``/``update``/``finish``.
+        counters: Counters restored from a checkpoint (a fresh run starts at zero).
+    """
+
+    def __init__(self, env: GenelabSkrlWrapper, agent: Agent, *, algorithm: str,
+                 steps_per_iteration: int, save_interval: int, run_dir: Path | None,
+                 progress: TrainingProgress, counters: Counters | None = None) -> None:
+        self.env = env
+        self.agent = agent
+        self.algorithm = algorithm
+        self.steps_per_iteration = steps_per_iteration
+        self.save_interval = save_interval
+        self.run_dir = run_dir
+        self.progress = progress
+        self.counters = counters or Counters()
+        self.returns: collections.deque[float] = collections.deque(maxlen=100)
+        self.lengths: collections.deque[float] = collections.deque(maxlen=100)
+        self._obs, _ = env.reset()
+        self._states = env.state()
+        self._saved_iteration: int | None = None
+
+    def step(self, timestep: int, timesteps: int
+             ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, dict[str, Any]]:
+        """One vectorized step: act, step the env, record the transition, let the agent learn.
+
+        The transition's ``next_observations`` / ``next_states`` are the pre-reset
+        observations of finished envs. Returns the env's ``(rewards, terminated, truncated,
+        info)`` of this step as the wrapper gave them.
+        """
+        agent = self.agent
+        agent.pre_interaction(timestep=timestep, timesteps=timesteps)
+        with torch.no_grad():
+            actions, _ = agent.act(self._obs, self._states, timestep=timestep,
+                                   timesteps=timesteps)
+            obs, rewards, terminated, truncated, info = self.env.step(actions)
+            agent.record_transition(  # PPO/A2C add the time-out bootstrap to rewards in place
+                observations=self._obs, states=self._states, actions=actions,
+                rewards=rewards.clone(),
+                next_observations=info["final_observations"], next_states=info["final_states"],
+                terminated=terminated, truncated=truncated, infos=info, timestep=timestep,
+                timesteps=timesteps)
+            for key, value in info["log"].items():
+                agent.track_data(key, float(value))
+        agent.post_interaction(timestep=timestep, timesteps=timesteps)
+        self._obs, self._states = obs, self.env.state()
+        done = (terminated | truncated).view(-1)
+        if done.any():
+            self.returns.extend(info["episode_return"][done].tolist())
+            self.lengths.extend(info["episode_length"][done].float().tolist())
+        return rewards, terminated, truncated, info
+
+    def train(self, iterations: int) -> None:
+        """Run ``iterations`` more iterations (continuing the counters)."""
+        first = self.counters.iteration + 1
+        last = first + iterations
+        timesteps = last * self.steps_per_iteration
+        num_envs = self.env.num_envs
+        self.progress.start(first, last, self.counters.timestep * num_envs)
+        self.agent.enable_training_mode(True)
+        start_time = time.perf_counter() - self.counters.wall_time
+        try:
+            for iteration in range(first, last):
+                base = self.counters.timestep
+                for k in range(self.steps_per_iteration):
+                    self.step(base + k, timesteps)
+                self.counters.timestep = base + self.steps_per_iteration
+                self.counters.iteration = iteration
+                self.counters.wall_time = time.perf_counter() - start_time
+                self.progress.update(IterationStats(
+                    iteration=iteration, env_steps=self.counters.timestep * num_envs,
+                    mean_reward=_mean(self.returns), mean_episode_length=_mean(self.lengths)))
+                done = iteration - first + 1
+                if done == 1 or done % self.save_interval == 0 or iteration == last - 1:
+                    self.save()
+        except BaseException:
+            if self.counters.iteration >= first and self._saved_iteration != self.counters.iteration:
+                self.save()
+            raise
+        finally:
+            writer = getattr(self.agent, "writer", None)
+            if writer is not None:
+                writer.close()
+            self.progress.finish()
+
+    def save(self) -> Path:
+        """Checkpoint the agent at the last finished iteration; returns the file."""
+        counters = self.counters
+        path = checkpoint_path(self.run_dir, counters.timestep)
+        save_checkpoint(self.agent, path, {
+            "algorithm": self.algorithm, "iteration": counters.iteration,
+            "timestep": counters.timestep, "env_steps": counters.timestep * self.env.num_envs,
+            "wall_time": counters.wall_time})
+        self._saved_iteration = counters.iteration
+        return path
