@@ -97,6 +97,27 @@ def test_eval_writes_metrics(trained, genelab):
     assert 0 < metrics["length_mean"] <= 1000
 
 
+def test_export_reproduces_the_trained_policy(trained, genelab, tmp_path):
+    import torch
+    from genelab.rl.dispatch import prepare_playback
+
+    root, _ = trained
+    [run] = runs(root)[:1]
+    out = tmp_path / "policy.pt"
+    result = genelab("export", TASK, str(run), "--output", str(out), cwd=root)
+    assert result.returncode == 0, result.stderr[-3000:]
+    meta = json.loads(Path(f"{out}.json").read_text())
+    assert meta["inputs"] == [{"name": "policy", "size": 4}] and meta["action_size"] == 1
+    exported = torch.jit.load(str(out))
+    loaded = prepare_playback(TASK, kind="trained", checkpoint=str(run), log_root=root / "logs",
+                              device="cpu")
+    try:
+        obs = {"policy": torch.randn(32, 4)}
+        assert torch.allclose(exported(obs["policy"]), loaded.policy(obs), atol=1e-6)
+    finally:
+        loaded.env.close()
+
+
 def test_corrupt_checkpoint_is_a_one_line_error(trained, genelab, assert_one_line_error, tmp_path):
     bad = tmp_path / "model_5.pt"
     bad.write_bytes(b"not a checkpoint")

@@ -9,6 +9,11 @@ import typer
 from genelab.cli import listing, running
 from genelab.errors import GenelabError
 
+try:  # typer >= 0.20 vendors click; older releases raise click's own exceptions
+    from typer import TyperException as UsageProblem
+except ImportError:  # pragma: no cover - depends on the installed typer
+    from click import ClickException as UsageProblem
+
 app = typer.Typer(
     name="genelab",
     help="Train and play registered robot-learning tasks through pluggable RL libraries.",
@@ -21,6 +26,7 @@ app.command("info")(listing.info)
 app.command("train", context_settings=running.EXTRA_ARGS)(running.train)
 app.command("play", context_settings=running.EXTRA_ARGS)(running.play)
 app.command("eval", context_settings=running.EXTRA_ARGS)(running.evaluate)
+app.command("export", context_settings=running.EXTRA_ARGS)(running.export)
 
 
 def _version(value: bool) -> None:
@@ -52,11 +58,7 @@ def main() -> None:
     except typer.Abort:
         typer.echo("aborted", err=True)
         sys.exit(1)
-    except Exception as error:  # click usage errors and friends
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(error.exit_code)
-        raise
+    except UsageProblem as error:  # bad flags, missing arguments
+        error.show()
+        sys.exit(error.exit_code)
     sys.exit(code if isinstance(code, int) else 0)

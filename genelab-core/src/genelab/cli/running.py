@@ -128,6 +128,28 @@ def evaluate(
         typer.echo(f"wrote {written}")
 
 
+def export(
+    ctx: typer.Context,
+    task_id: str = TASK,
+    checkpoint: str = typer.Argument(
+        "latest", metavar="CKPT", help="PATH, run dir, 'latest' or an iteration."
+    ),
+    output: Path = typer.Option(None, "--output", help="TorchScript file to write."),
+    preset: str = PRESET,
+    run: str = RUN,
+    device: str = DEVICE,
+    log_dir: Path = LOG_DIR,
+) -> None:
+    """Export a trained policy to TorchScript (+ metadata JSON), checked against the policy."""
+    from genelab.overrides import parse_override_args
+    from genelab.rl.dispatch import export_task
+
+    overrides = parse_override_args(ctx.args, ("env", "agent"))
+    written = export_task(task_id, output=output, preset=preset, overrides=overrides,
+                          checkpoint=checkpoint, run=run, device=device, log_root=log_dir)
+    typer.echo(f"wrote {written} and {written}.json")
+
+
 train.__doc__ = f"{train.__doc__}\n\n{OVERRIDES_HELP}"
 play.__doc__ = f"{play.__doc__}\n\n{OVERRIDES_HELP}"
 evaluate.__doc__ = f"{evaluate.__doc__}\n\n{OVERRIDES_HELP}"

@@ -270,3 +270,17 @@ def evaluate_task(task_id: str, *, episodes_per_env: int = 1, output: Path | Non
     if target is not None:
         write_json(target, {"task": task_id, "checkpoint": str(loaded.checkpoint), **metrics})
     return metrics, target
+
+
+def export_task(task_id: str, *, output: Path | None = None, **playback: Any) -> Path:
+    """Export the trained policy of ``task_id`` to TorchScript (default: beside the checkpoint)."""
+    from genelab.rl.export import export_torchscript
+
+    loaded = prepare_playback(task_id, kind="trained", **playback)
+    assert loaded.checkpoint is not None
+    target = output or loaded.checkpoint.with_name(f"policy_{loaded.checkpoint.stem}.pt")
+    try:
+        return export_torchscript(loaded.env, loaded.policy, target,
+                                  {"task": task_id, "checkpoint": str(loaded.checkpoint)})
+    finally:
+        loaded.env.close()
