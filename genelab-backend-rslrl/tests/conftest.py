@@ -6,18 +6,18 @@ mode, so they cannot import this module).
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import torch
 from genelab.envs import ManagerBasedRlEnv
 from genelab.registry import TASKS
 from genelab.rl import PlayContext, TrainContext
 from genelab.rl.progress import TrainingProgress
+from genelab.testing import quiet_progress as make_quiet_progress
+from genelab.testing import train_backend
 from genelab_backend_rslrl.backend import RslRlBackend
 from genelab_backend_rslrl.config import RslRlOnPolicyRunnerCfg
 
@@ -52,28 +52,12 @@ def _short_env(task_id: str = CARTPOLE, num_envs: int = TINY_ENVS, seed: int = 0
     return env_cfg
 
 
-def _quiet_progress() -> TrainingProgress:
-    """A real progress display writing one line per iteration into a buffer."""
-    return TrainingProgress(stream=io.StringIO(), live=False, log_every=1)
-
-
 def _run(agent_cfg: RslRlOnPolicyRunnerCfg, run_dir: Path, env_cfg: Any = None, *,
          task_id: str = CARTPOLE, resume_from: Path | None = None,
          progress: TrainingProgress | None = None) -> TrainContext:
     env_cfg = env_cfg if env_cfg is not None else _short_env(task_id)
-    torch.manual_seed(agent_cfg.seed)
-    env = ManagerBasedRlEnv(env_cfg, device="cpu")
-    run_dir.mkdir(parents=True)
-    ctx = TrainContext(task_id=task_id, env=env, env_cfg=env_cfg, agent_cfg=agent_cfg,
-                       run_dir=run_dir, device="cpu", progress=progress or _quiet_progress(),
-                       resume_from=resume_from)
-    backend = RslRlBackend()
-    try:
-        backend.validate(agent_cfg, env)
-        backend.train(ctx)
-    finally:
-        env.close()
-    return ctx
+    return train_backend(RslRlBackend(), agent_cfg, env_cfg, run_dir, task_id=task_id,
+                         resume_from=resume_from, progress=progress)
 
 
 @dataclass
@@ -100,7 +84,7 @@ def short_env() -> Callable[..., Any]:
 
 @pytest.fixture
 def quiet_progress() -> Callable[[], TrainingProgress]:
-    return _quiet_progress
+    return make_quiet_progress
 
 
 @pytest.fixture

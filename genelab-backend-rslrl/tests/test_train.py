@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 
 import pytest
 import torch
 from genelab.envs import ManagerBasedRlEnv
 from genelab.errors import GenelabError
-from genelab.rl.progress import IterationStats, TrainingProgress
+from genelab.testing import StopAt, crash, press_ctrl_c
 from genelab_backend_rslrl.backend import RslRlBackend
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
@@ -96,29 +95,8 @@ def test_critic_reads_critic_group_or_falls_back_to_policy(train, tiny_agent, sh
         assert dims["critic"] > dims["policy"]
 
 
-class StopAt(TrainingProgress):
-    """A progress display whose user stops training after iteration ``at``."""
-
-    def __init__(self, at: int, stop) -> None:
-        super().__init__(enabled=False)
-        self.at, self.stop = at, stop
-
-    def update(self, stats: IterationStats) -> None:
-        super().update(stats)
-        if stats.iteration == self.at:
-            self.stop()
-
-
-def _ctrl_c() -> None:
-    signal.raise_signal(signal.SIGINT)  # the real Ctrl-C path: Python raises KeyboardInterrupt
-
-
-def _crash() -> None:
-    raise RuntimeError("simulated failure")
-
-
-@pytest.mark.parametrize(("stop", "error"), [(_ctrl_c, KeyboardInterrupt),
-                                             (_crash, RuntimeError)])
+@pytest.mark.parametrize(("stop", "error"), [(press_ctrl_c, KeyboardInterrupt),
+                                             (crash, RuntimeError)])
 def test_interrupted_training_leaves_final_checkpoint(train, tiny_agent, tmp_path, stop,
                                                       error) -> None:
     agent_cfg = tiny_agent()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 
 import pytest
 import torch
 from genelab.errors import GenelabError
-from genelab.rl.progress import IterationStats, TrainingProgress
+from genelab.testing import StopAt, crash, press_ctrl_c
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 ALGORITHMS = ("PPO", "A2C", "SAC", "TD3", "DDPG")
@@ -128,29 +127,8 @@ def test_critics_read_the_critic_group_when_present(train, tiny_agent, short_env
     assert ("state_preprocessor" in state) == with_critic
 
 
-class StopAt(TrainingProgress):
-    """A progress display whose user stops training after iteration ``at``."""
-
-    def __init__(self, at: int, stop) -> None:
-        super().__init__(enabled=False)
-        self.at, self.stop = at, stop
-
-    def update(self, stats: IterationStats) -> None:
-        super().update(stats)
-        if stats.iteration == self.at:
-            self.stop()
-
-
-def _ctrl_c() -> None:
-    signal.raise_signal(signal.SIGINT)  # the real Ctrl-C path: Python raises KeyboardInterrupt
-
-
-def _crash() -> None:
-    raise RuntimeError("simulated failure")
-
-
-@pytest.mark.parametrize(("stop", "error"), [(_ctrl_c, KeyboardInterrupt),
-                                             (_crash, RuntimeError)])
+@pytest.mark.parametrize(("stop", "error"), [(press_ctrl_c, KeyboardInterrupt),
+                                             (crash, RuntimeError)])
 def test_interrupted_training_leaves_final_checkpoint(train, tiny_agent, tmp_path, stop,
                                                       error) -> None:
     agent_cfg = tiny_agent("SAC")

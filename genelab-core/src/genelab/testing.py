@@ -1,0 +1,72 @@
+"""Helpers for testing a backend plugin against real GeneLab envs (no mocks).
+
+Backend distributions (GeneLab's own and third-party ones) use these in their tests::
+
+    from genelab.testing import train_backend, StopAt
+"""
+
+from __future__ import annotations
+
+import io
+import signal
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from genelab.rl.backend import Backend, TrainContext
+from genelab.rl.config import BackendConfig
+from genelab.rl.progress import IterationStats, TrainingProgress
+
+
+def quiet_progress() -> TrainingProgress:
+    """A real progress display writing one line per iteration into a string buffer."""
+    return TrainingProgress(stream=io.StringIO(), live=False, log_every=1)
+
+
+def train_backend(backend: Backend, agent_cfg: BackendConfig, env_cfg: Any, run_dir: Path, *,
+                  task_id: str, device: str = "cpu", resume_from: Path | None = None,
+                  progress: TrainingProgress | None = None) -> TrainContext:
+    """Build the env, validate and train like the dispatcher does; return the context.
+
+    ``run_dir`` is created here (it must not exist); the env is closed afterwards.
+    """
+    import torch
+
+    from genelab.envs import ManagerBasedRlEnv
+
+    torch.manual_seed(agent_cfg.seed)
+    env = ManagerBasedRlEnv(env_cfg, device=device)
+    run_dir.mkdir(parents=True)
+    ctx = TrainContext(task_id=task_id, env=env, env_cfg=env_cfg, agent_cfg=agent_cfg,
+                       run_dir=run_dir, device=device, progress=progress or quiet_progress(),
+                       resume_from=resume_from)
+    try:
+        backend.validate(agent_cfg, env)
+        backend.train(ctx)
+    finally:
+        env.close()
+    return ctx
+
+
+class StopAt(TrainingProgress):
+    """A progress display that calls ``stop`` after iteration ``at`` (to interrupt training)."""
+
+    def __init__(self, at: int, stop: Callable[[], None]) -> None:
+        super().__init__(enabled=False)
+        self.at, self.stop = at, stop
+
+    def update(self, stats: IterationStats) -> None:
+        """Record the iteration, then stop when it is ``at``."""
+        super().update(stats)
+        if stats.iteration == self.at:
+            self.stop()
+
+
+def press_ctrl_c() -> None:
+    """Send this process a real SIGINT: Python raises KeyboardInterrupt where it runs."""
+    signal.raise_signal(signal.SIGINT)
+
+
+def crash() -> None:
+    """Raise a RuntimeError, as a failing env or learner would."""
+    raise RuntimeError("simulated failure")
