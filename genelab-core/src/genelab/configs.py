@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from genelab.errors import GenelabError
+from genelab.errors import GenelabError, did_you_mean
 
 #: An agent config or a lazy ``"module:attr"`` reference to one (or to a factory of one),
 #: so a task can name presets of backends that are not installed.
@@ -98,8 +98,6 @@ class TaskCfg:
                 raise GenelabError(f"task '{self.id}' has no default agent config")
             return resolve_agent(self.agent)
         if preset not in self.presets:
-            from genelab.errors import did_you_mean
-
             known = ", ".join(sorted(self.presets)) or "none"
             raise GenelabError(
                 f"task '{self.id}' has no preset '{preset}' (presets: {known})."
