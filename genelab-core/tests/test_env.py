@@ -224,5 +224,8 @@ def test_config_errors_are_genelab_errors():
     with pytest.raises(GenelabError, match="sim model takes 2"):
         ManagerBasedRlEnv(cfg, device="cpu")
     env = ManagerBasedRlEnv(fixed_horizon_cfg(), device="cpu")
+    assert not env.is_goal_task
     with pytest.raises(GenelabError, match="not goal-conditioned"):
         env.compute_reward(torch.zeros(1, 2), torch.zeros(1, 2))
+    with pytest.raises(GenelabError, match="no env.goal_success"):
+        env.is_success(torch.zeros(1, 2), torch.zeros(1, 2))

@@ -44,10 +44,12 @@ def test_task_limits_match_the_brief():
                        "GeneLab-Reach-v0": 50}
 
 
-def test_reach_compute_reward_agrees_with_step_reward():
+def test_reach_compute_reward_and_success_agree_with_step_reward():
     cfg = TASKS.get("GeneLab-Reach-v0").env
     cfg.num_envs, cfg.seed, cfg.goal_reward.params["threshold"] = 64, 1, 0.4
+    cfg.goal_success.params["threshold"] = 0.4
     env = ManagerBasedRlEnv(cfg, device="cpu")
+    assert env.is_goal_task
     assert set(env.observation_dims) == {"policy", "achieved_goal", "desired_goal"}
     obs, _ = env.reset()
     seen = set()
@@ -57,6 +59,7 @@ def test_reach_compute_reward_agrees_with_step_reward():
         final = extras["final_obs"]
         expected = env.compute_reward(final["achieved_goal"], final["desired_goal"], None)
         assert torch.equal(reward, expected)
+        assert torch.equal(extras["success"], reward == 0.0)
         seen.update(reward.tolist())
     assert seen == {0.0, -1.0}
     batch = env.compute_reward(final["achieved_goal"].numpy(), final["desired_goal"].numpy())

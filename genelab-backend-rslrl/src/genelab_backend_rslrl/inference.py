@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 from genelab.errors import GenelabError
+from genelab.rl.compat import check_io_sizes, check_state_dict
 from tensordict import TensorDict
 
 from genelab_backend_rslrl.wrapper import clip_actions
@@ -43,34 +44,15 @@ def check_compatible(model: torch.nn.Module, saved: dict[str, torch.Tensor], *, 
     reads, used to name the observation count in the message.
     """
     expected = model.state_dict()
-    name = checkpoint.name
     mine, theirs = _mlp_dims(expected), _mlp_dims(saved)
     if mine is not None and theirs is not None:
-        if mine[0] != theirs[0]:
-            raise GenelabError(
-                f"checkpoint {name} expects {theirs[0]} {'+'.join(groups)} observations "
-                f"but {task_id} gives {mine[0]}"
-            )
-        if role == "actor" and mine[1] != theirs[1]:
-            saved_actions = theirs[1] * num_actions // mine[1]
-            raise GenelabError(
-                f"checkpoint {name} outputs {saved_actions} actions but {task_id} takes "
-                f"{num_actions}"
-            )
-    if set(expected) != set(saved):
-        missing = sorted(set(expected) - set(saved))
-        extra = sorted(set(saved) - set(expected))
-        raise GenelabError(
-            f"checkpoint {name} holds a different {role} network than the agent config "
-            f"(missing: {', '.join(missing) or '-'}; unexpected: {', '.join(extra) or '-'})"
-        )
-    for key, tensor in expected.items():
-        if saved[key].shape != tensor.shape:
-            raise GenelabError(
-                f"checkpoint {name}: {role} parameter {key} has shape "
-                f"{tuple(saved[key].shape)} but the agent config for {task_id} builds "
-                f"{tuple(tensor.shape)}"
-            )
+        check_io_sizes(checkpoint, task_id, observations=(theirs[0], mine[0]),
+                       groups="+".join(groups))
+        if role == "actor":
+            check_io_sizes(checkpoint, task_id,
+                           actions=(theirs[1] * num_actions // mine[1], num_actions))
+    check_state_dict(expected, saved, what=f"{role} network", checkpoint=checkpoint,
+                     task_id=task_id)
 
 
 class RslRlPolicy:

@@ -13,6 +13,7 @@ from typing import Any
 
 import torch
 from genelab.errors import GenelabError
+from genelab.rl.compat import check_io_sizes, check_state_dict
 from genelab.runs import atomic_file
 from skrl.agents.torch import Agent
 
@@ -70,35 +71,16 @@ def check_compatible(agent: Agent, state: dict[str, Any], *, algorithm: str, tas
                            f"agent config selects {algorithm}; select the matching preset")
     policy = agent.checkpoint_modules["policy"]
     mine, theirs = _io_dims(policy.state_dict()), _io_dims(state["policy"])
-    if mine[0] != theirs[0]:
-        raise GenelabError(f"checkpoint {name} expects {theirs[0]} policy observations but "
-                           f"{task_id} gives {mine[0]}")
-    if mine[1] != theirs[1]:
-        raise GenelabError(f"checkpoint {name} outputs {theirs[1]} actions but {task_id} "
-                           f"takes {mine[1]}")
+    check_io_sizes(checkpoint, task_id, observations=(theirs[0], mine[0]),
+                   actions=(theirs[1], mine[1]))
     for module_name in names if names is not None else agent.checkpoint_modules:
         module = agent.checkpoint_modules[module_name]
         if module_name not in state:
             raise GenelabError(f"checkpoint {name} has no {module_name} but the agent config "
                                f"uses one (was it trained with other settings?)")
         if isinstance(module, torch.nn.Module):
-            _check_module(module.state_dict(), state[module_name], module_name, name, task_id)
-
-
-def _check_module(expected: dict[str, torch.Tensor], saved: dict[str, torch.Tensor],
-                  module_name: str, checkpoint: str, task_id: str) -> None:
-    if set(expected) != set(saved):
-        missing = sorted(set(expected) - set(saved))
-        extra = sorted(set(saved) - set(expected))
-        raise GenelabError(
-            f"checkpoint {checkpoint} holds a different {module_name} than the agent config "
-            f"(missing: {', '.join(missing) or '-'}; unexpected: {', '.join(extra) or '-'})")
-    for key, tensor in expected.items():
-        if saved[key].shape != tensor.shape:
-            raise GenelabError(
-                f"checkpoint {checkpoint}: {module_name} parameter {key} has shape "
-                f"{tuple(saved[key].shape)} but the agent config for {task_id} builds "
-                f"{tuple(tensor.shape)}")
+            check_state_dict(module.state_dict(), state[module_name], what=module_name,
+                             checkpoint=checkpoint, task_id=task_id)
 
 
 def restore(agent: Agent, state: dict[str, Any], names: Iterable[str] | None = None) -> None:

@@ -57,7 +57,8 @@ def train(
     typer.echo(
         f"done: {result.iterations} iterations in {minutes}m{seconds:02d}s, "
         f"mean reward {reward}, mean episode length {length}; run: {result.run_dir}\n"
-        f"play it: genelab play {task_id} --agent trained --checkpoint {result.run_dir}"
+        f"play it: genelab play {task_id}{f' --preset {preset}' if preset else ''} "
+        f"--agent trained --checkpoint {result.run_dir}"
     )
 
 

@@ -33,6 +33,9 @@ class ManagerBasedRlEnvCfg:
         rewards, terminations, events, commands: Term collections.
         goal_reward: For goal tasks: ``func(achieved_goal, desired_goal, **params)``
             returning the ``(batch,)`` reward, behind :meth:`ManagerBasedRlEnv.compute_reward`.
+        goal_success: For goal tasks: ``func(achieved_goal, desired_goal, **params)``
+            returning a ``(batch,)`` bool tensor, behind :meth:`ManagerBasedRlEnv.is_success`
+            (the success rate that backends report).
     """
 
     sim: SimulationCfg
@@ -47,3 +50,4 @@ class ManagerBasedRlEnvCfg:
     events: dict[str, EventTermCfg] = field(default_factory=dict)
     commands: dict[str, CommandTermCfg] = field(default_factory=dict)
     goal_reward: TermCfg | None = None
+    goal_success: TermCfg | None = None

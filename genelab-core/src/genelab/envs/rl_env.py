@@ -26,10 +26,15 @@ class ManagerBasedRlEnv:
 
     ``step(action)`` returns ``(obs, reward, terminated, truncated, extras)`` and resets
     finished envs itself. ``extras["final_obs"]`` holds the observation before that reset;
-    ``extras["log"]`` the statistics of exactly the episodes that ended on this step.
+    ``extras["log"]`` the statistics of exactly the episodes that ended on this step;
+    goal tasks with a ``goal_success`` term add ``extras["success"]``, whether each env's
+    pre-reset state reaches its goal.
     ``obs_buf`` is the observation last returned by ``reset`` or ``step`` (adapters read
     it instead of recomputing, which would redraw noise).
     """
+
+    #: What :meth:`render` returns (gymnasium's attribute, read by adapters).
+    render_mode = "rgb_array"
 
     def __init__(self, cfg: ManagerBasedRlEnvCfg, device: str | torch.device = "cpu",
                  bridges: tuple[Bridge, ...] = ()) -> None:
@@ -113,6 +118,8 @@ class ManagerBasedRlEnv:
             "episode_return": self._episode_return,
             "episode_length": self.episode_length_buf.clone(),
         }
+        if self.cfg.goal_success is not None:
+            extras["success"] = self.is_success(obs["achieved_goal"], obs["desired_goal"])
         done_ids = torch.logical_or(terminated, truncated).nonzero().squeeze(-1)
         if done_ids.numel():
             extras["log"] = {**self.reward_manager.episode_log(done_ids),
@@ -144,9 +151,23 @@ class ManagerBasedRlEnv:
         Accepts tensors or array-likes of shape ``(batch, goal_dim)``; ``info`` is unused
         (kept for the gymnasium-robotics / HER signature).
         """
-        term = self.cfg.goal_reward
+        return self._goal_term("goal_reward", achieved_goal, desired_goal)
+
+    def is_success(self, achieved_goal: Any, desired_goal: Any) -> torch.Tensor:
+        """Goal tasks: whether ``achieved_goal`` reaches ``desired_goal``, a ``(batch,)`` bool."""
+        return self._goal_term("goal_success", achieved_goal, desired_goal)
+
+    @property
+    def is_goal_task(self) -> bool:
+        """Whether the task has goal groups and a goal reward (what HER needs)."""
+        groups = self.cfg.observations
+        return (self.cfg.goal_reward is not None and "achieved_goal" in groups
+                and "desired_goal" in groups)
+
+    def _goal_term(self, name: str, achieved_goal: Any, desired_goal: Any) -> torch.Tensor:
+        term = getattr(self.cfg, name)
         if term is None:
-            raise GenelabError("compute_reward: this task is not goal-conditioned")
+            raise GenelabError(f"this task is not goal-conditioned (it has no env.{name})")
         achieved = torch.as_tensor(achieved_goal, dtype=torch.float32, device=self.device)
         desired = torch.as_tensor(desired_goal, dtype=torch.float32, device=self.device)
         return term.func(achieved, desired, **term.params)
@@ -210,3 +231,7 @@ def _validate(cfg: ManagerBasedRlEnvCfg) -> None:
         raise GenelabError(f"env.episode_length_s must be positive (got {cfg.episode_length_s})")
     if "policy" not in cfg.observations:
         raise GenelabError("env.observations needs a 'policy' group")
+    goal_groups = {"achieved_goal", "desired_goal"}
+    if cfg.goal_success is not None and not goal_groups <= set(cfg.observations):
+        raise GenelabError("env.goal_success needs 'achieved_goal' and 'desired_goal' "
+                           "observation groups")

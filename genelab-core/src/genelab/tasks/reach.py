@@ -27,11 +27,16 @@ PRESETS = {
 }
 
 
+def goal_reached(achieved_goal: torch.Tensor, desired_goal: torch.Tensor,
+                 threshold: float) -> torch.Tensor:
+    """Whether ``achieved_goal`` is within ``threshold`` of the goal (batched over leading dims)."""
+    return torch.linalg.vector_norm(achieved_goal - desired_goal, dim=-1) <= threshold
+
+
 def sparse_goal_reward(achieved_goal: torch.Tensor, desired_goal: torch.Tensor,
                        threshold: float) -> torch.Tensor:
     """0 within ``threshold`` of the goal, -1 elsewhere (batched over leading dims)."""
-    distance = torch.linalg.vector_norm(achieved_goal - desired_goal, dim=-1)
-    return (distance <= threshold).float() - 1.0
+    return goal_reached(achieved_goal, desired_goal, threshold).float() - 1.0
 
 
 def goal_reward(env: ManagerBasedRlEnv, command: str) -> torch.Tensor:
@@ -76,6 +81,7 @@ def env_cfg(num_envs: int = 16) -> ManagerBasedRlEnvCfg:
         commands={"goal": CommandTermCfg(func=uniform_goal, params={"half_width": 0.8}, dim=2,
                                          marker_color=(60, 170, 60))},
         goal_reward=TermCfg(func=sparse_goal_reward, params={"threshold": 0.1}),
+        goal_success=TermCfg(func=goal_reached, params={"threshold": 0.1}),
     )
 
 
