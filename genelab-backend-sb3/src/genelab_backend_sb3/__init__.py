@@ -1,5 +1,26 @@
-"""GeneLab backend for Stable-Baselines3."""
+"""GeneLab backend for Stable-Baselines3: PPO, A2C, SAC, TD3 and DDPG, + HER.
 
-from genelab_backend_sb3.config import Sb3AgentCfg
+Importing this package loads only the configs (no torch, no Stable-Baselines3).
+"""
 
-__all__ = ["Sb3AgentCfg"]
+from genelab_backend_sb3.config import (
+    Sb3A2cCfg,
+    Sb3AgentCfg,
+    Sb3DdpgCfg,
+    Sb3HerCfg,
+    Sb3PolicyCfg,
+    Sb3PpoCfg,
+    Sb3SacCfg,
+    Sb3Td3Cfg,
+)
+
+__all__ = [
+    "Sb3A2cCfg",
+    "Sb3AgentCfg",
+    "Sb3DdpgCfg",
+    "Sb3HerCfg",
+    "Sb3PolicyCfg",
+    "Sb3PpoCfg",
+    "Sb3SacCfg",
+    "Sb3Td3Cfg",
+]

@@ -1,0 +1,153 @@
+"""The Stable-Baselines3 backend: PPO, A2C, SAC, TD3 and DDPG (+ HER) through ``model.learn()``.
+
+torch and SB3 are imported inside the methods: this module is loaded with the plugin.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, ClassVar
+
+from genelab.errors import GenelabError
+from genelab.rl.backend import Backend, PlayContext, Policy, TrainContext
+
+from genelab_backend_sb3.config import Sb3AgentCfg
+
+
+class Sb3Backend(Backend):
+    """Trains :class:`Sb3AgentCfg` agents; checkpoints are ``checkpoints/model_<env_steps>.zip``.
+
+    Single process only: SB3 has no distributed training.
+    """
+
+    name: ClassVar[str] = "sb3"
+    config_type: ClassVar[type[Sb3AgentCfg]] = Sb3AgentCfg
+    algorithms: ClassVar[tuple[str, ...]] = ("PPO", "A2C", "SAC", "TD3", "DDPG")
+    checkpoint_pattern: ClassVar[str] = r"model_(\d+)\.zip"
+    distributed: ClassVar[bool] = False
+
+    def validate(self, agent_cfg: Sb3AgentCfg, env: Any) -> None:
+        """Check budget, batch and buffer sizes and HER against the built env."""
+        if agent_cfg.algorithm not in self.algorithms:
+            raise GenelabError(f"agent.algorithm must be one of {', '.join(self.algorithms)} "
+                               f"(got {agent_cfg.algorithm})")
+        if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+            raise GenelabError("Stable-Baselines3 has no distributed training: the sb3 "
+                               "backend trains in one process; drop --gpus")
+        if agent_cfg.steps_per_iteration < 1:
+            raise GenelabError(f"agent.steps_per_iteration must be at least 1 "
+                               f"(got {agent_cfg.steps_per_iteration})")
+        if agent_cfg.save_interval < 1:
+            raise GenelabError(f"agent.save_interval must be at least 1 "
+                               f"(got {agent_cfg.save_interval})")
+        if not agent_cfg.policy.net_arch or min(agent_cfg.policy.net_arch) < 1:
+            raise GenelabError(f"agent.policy.net_arch needs positive layer sizes "
+                               f"(got {agent_cfg.policy.net_arch})")
+        if agent_cfg.on_policy:
+            _validate_on_policy(agent_cfg, env.num_envs)
+        else:
+            _validate_off_policy(agent_cfg, env.num_envs)
+        _validate_her(agent_cfg, env)
+
+    def train(self, ctx: TrainContext) -> None:
+        """Train in ``ctx.run_dir`` (resuming from ``ctx.resume_from`` when set)."""
+        from genelab_backend_sb3.checkpoints import (
+            check_compatible,
+            load_checkpoint,
+            restore,
+            restore_replay_buffer,
+        )
+        from genelab_backend_sb3.models import build_model
+        from genelab_backend_sb3.trainer import Counters, Sb3Trainer
+        from genelab_backend_sb3.vec_env import GenelabSb3VecEnv
+
+        cfg = ctx.agent_cfg
+        assert isinstance(cfg, Sb3AgentCfg)
+        model = build_model(cfg, GenelabSb3VecEnv(ctx.env), ctx.device)
+        counters = Counters()
+        if ctx.resume_from is not None:
+            checkpoint = load_checkpoint(ctx.resume_from, ctx.device)
+            check_compatible(model, checkpoint, algorithm=cfg.algorithm, task_id=ctx.task_id)
+            restore(model, checkpoint, training=True)
+            counters = Counters(checkpoint.meta["iteration"], checkpoint.meta["wall_time"])
+            if not cfg.on_policy and not restore_replay_buffer(model, ctx.resume_from):
+                model.learning_starts += model.num_timesteps  # warm up the empty buffer again
+        trainer = Sb3Trainer(model, algorithm=cfg.algorithm,
+                             steps_per_iteration=cfg.steps_per_iteration,
+                             save_interval=cfg.save_interval, run_dir=ctx.run_dir,
+                             progress=ctx.progress, counters=counters)
+        trainer.train(cfg.max_iterations)
+
+    def inference_policy(self, ctx: PlayContext) -> Policy:
+        """The checkpoint's policy, deterministic by default."""
+        from genelab_backend_sb3.checkpoints import check_compatible, load_checkpoint, restore
+        from genelab_backend_sb3.inference import Sb3Policy
+        from genelab_backend_sb3.models import build_model
+        from genelab_backend_sb3.vec_env import GenelabSb3VecEnv
+
+        cfg = ctx.agent_cfg
+        assert isinstance(cfg, Sb3AgentCfg)
+        checkpoint = load_checkpoint(ctx.checkpoint, ctx.device)
+        venv = GenelabSb3VecEnv(ctx.env)
+        model = build_model(cfg, venv, ctx.device, training=False)
+        check_compatible(model, checkpoint, algorithm=cfg.algorithm, task_id=ctx.task_id)
+        restore(model, checkpoint, training=False)
+        space = venv.action_space
+        return Sb3Policy(model.policy, space.low, space.high, goal_task=venv.goal_task,
+                         deterministic=ctx.deterministic)
+
+
+def _validate_on_policy(cfg: Sb3AgentCfg, num_envs: int) -> None:
+    steps = cfg.steps_per_iteration
+    rollout = steps * num_envs
+    if rollout < 2:
+        raise GenelabError(f"a rollout of {num_envs} env x {steps} step is too short for "
+                           f"{cfg.algorithm}; raise agent.steps_per_iteration")
+    if cfg.algorithm == "PPO":
+        batch = cfg.ppo.batch_size
+        if batch < 2 or batch > rollout or rollout % batch:
+            raise GenelabError(
+                f"agent.ppo.batch_size ({batch}) must be at least 2 and divide a rollout of "
+                f"{num_envs} envs x {steps} steps = {rollout} samples; change "
+                "agent.ppo.batch_size, agent.steps_per_iteration or --num-envs")
+        if cfg.ppo.n_epochs < 1:
+            raise GenelabError(f"agent.ppo.n_epochs must be at least 1 (got {cfg.ppo.n_epochs})")
+
+
+def _validate_off_policy(cfg: Sb3AgentCfg, num_envs: int) -> None:
+    hyper, key = cfg.hyperparameters, f"agent.{cfg.algorithm.lower()}"
+    if hyper.buffer_size < num_envs:
+        raise GenelabError(f"{key}.buffer_size ({hyper.buffer_size}) must hold at least one "
+                           f"step of all {num_envs} envs")
+    capacity = hyper.buffer_size // num_envs * num_envs
+    if hyper.batch_size < 1 or hyper.batch_size > capacity:
+        raise GenelabError(f"{key}.batch_size ({hyper.batch_size}) must be between 1 and the "
+                           f"replay capacity of {capacity} transitions ({key}.buffer_size)")
+    if hyper.learning_starts < 0:
+        raise GenelabError(f"{key}.learning_starts must be at least 0 "
+                           f"(got {hyper.learning_starts})")
+    steps = hyper.gradient_steps
+    if steps is not None and steps < 1 and steps != -1:
+        raise GenelabError(f"{key}.gradient_steps must be at least 1, -1 (one per "
+                           f"transition) or none (one per vectorized step); got {steps}")
+
+
+def _validate_her(cfg: Sb3AgentCfg, env: Any) -> None:
+    if not cfg.her.enabled:
+        return
+    if cfg.on_policy:
+        raise GenelabError(f"HER replays transitions, so it needs an off-policy algorithm "
+                           f"(SAC, TD3 or DDPG), not {cfg.algorithm}; drop --agent.her.enabled")
+    if not env.is_goal_task:
+        raise GenelabError("HER needs a goal task (observation groups achieved_goal and "
+                           "desired_goal and an env.goal_reward); drop --agent.her.enabled")
+    if cfg.her.n_sampled_goal < 1:
+        raise GenelabError(f"agent.her.n_sampled_goal must be at least 1 "
+                           f"(got {cfg.her.n_sampled_goal})")
+    rows = cfg.hyperparameters.buffer_size // env.num_envs
+    if rows < env.max_episode_length:
+        raise GenelabError(
+            f"HER relabels within whole episodes, so the replay buffer must hold one "
+            f"episode of every env: agent.{cfg.algorithm.lower()}.buffer_size >= "
+            f"{env.max_episode_length * env.num_envs} ({env.max_episode_length} steps x "
+            f"{env.num_envs} envs), got {cfg.hyperparameters.buffer_size}")

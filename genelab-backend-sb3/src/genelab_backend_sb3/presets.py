@@ -1,0 +1,77 @@
+"""Agent configs tuned for the built-in tasks on CPU (small nets, short budgets).
+
+Tasks reference these lazily (``"genelab_backend_sb3.presets:pendulum_sac"``); this
+module imports neither torch nor Stable-Baselines3.
+"""
+
+from __future__ import annotations
+
+from genelab_backend_sb3.config import (
+    Sb3A2cCfg,
+    Sb3AgentCfg,
+    Sb3DdpgCfg,
+    Sb3HerCfg,
+    Sb3PolicyCfg,
+    Sb3PpoCfg,
+    Sb3SacCfg,
+    Sb3Td3Cfg,
+)
+
+
+def cartpole_ppo() -> Sb3AgentCfg:
+    """PPO for GeneLab-Cartpole-v0 (64 envs x 32 steps = 2,048 samples per iteration)."""
+    return Sb3AgentCfg(
+        experiment_name="cartpole_ppo", algorithm="PPO", max_iterations=60,
+        steps_per_iteration=32, save_interval=20, policy=Sb3PolicyCfg(net_arch=[64, 64]),
+        ppo=Sb3PpoCfg(learning_rate=1.0e-3, batch_size=512, n_epochs=5),
+    )
+
+
+def cartpole_a2c() -> Sb3AgentCfg:
+    """A2C for GeneLab-Cartpole-v0 (64 envs)."""
+    return Sb3AgentCfg(
+        experiment_name="cartpole_a2c", algorithm="A2C", max_iterations=300,
+        steps_per_iteration=8, save_interval=100, policy=Sb3PolicyCfg(net_arch=[64, 64]),
+        a2c=Sb3A2cCfg(learning_rate=1.0e-3),
+    )
+
+
+def _pendulum(algorithm: str, max_iterations: int, **hyper: object) -> Sb3AgentCfg:
+    """Off-policy agent for GeneLab-Pendulum-v0 (16 envs, 200-step episodes).
+
+    One iteration is 20 vectorized steps (320 transitions) followed by 80 gradient steps.
+    """
+    return Sb3AgentCfg(
+        experiment_name=f"pendulum_{algorithm.lower()}", algorithm=algorithm,
+        max_iterations=max_iterations, steps_per_iteration=20, save_interval=20,
+        policy=Sb3PolicyCfg(net_arch=[64, 64]), **hyper,
+    )
+
+
+def pendulum_sac() -> Sb3AgentCfg:
+    """SAC for GeneLab-Pendulum-v0."""
+    return _pendulum("SAC", 60, sac=Sb3SacCfg(
+        learning_rate=1.0e-3, buffer_size=100_000, learning_starts=800, gradient_steps=80))
+
+
+def pendulum_td3() -> Sb3AgentCfg:
+    """TD3 for GeneLab-Pendulum-v0."""
+    return _pendulum("TD3", 80, td3=Sb3Td3Cfg(
+        buffer_size=100_000, learning_starts=800, gradient_steps=80, action_noise_std=0.1))
+
+
+def pendulum_ddpg() -> Sb3AgentCfg:
+    """DDPG for GeneLab-Pendulum-v0."""
+    return _pendulum("DDPG", 60, ddpg=Sb3DdpgCfg(
+        buffer_size=100_000, learning_starts=800, gradient_steps=80, action_noise_std=0.1))
+
+
+def reach_sac_her() -> Sb3AgentCfg:
+    """SAC + HER for GeneLab-Reach-v0 (16 envs, 50-step episodes, sparse reward)."""
+    return Sb3AgentCfg(
+        experiment_name="reach_sac_her", algorithm="SAC", max_iterations=60,
+        steps_per_iteration=10, save_interval=20, policy=Sb3PolicyCfg(net_arch=[64, 64]),
+        sac=Sb3SacCfg(learning_rate=1.0e-3, buffer_size=100_000, learning_starts=800,
+                      gradient_steps=40, gamma=0.95),
+        her=Sb3HerCfg(enabled=True, n_sampled_goal=4, goal_selection_strategy="future"),
+    )
