@@ -41,8 +41,9 @@ def wheels(session: nox.Session) -> None:
     session.chdir(session.create_tmp())  # away from the source tree
     listing = session.run("genelab", "list", "backends", silent=True) or ""
     print(listing)
-    if "rsl_rl" not in listing or "genelab-backend-rslrl" not in listing:
-        session.error("the rsl_rl backend is missing from 'genelab list backends'")
+    for backend, dist in (("rsl_rl", "rslrl"), ("skrl", "skrl"), ("sb3", "sb3")):
+        if f"\n{backend} " not in listing or f"genelab-backend-{dist}" not in listing:
+            session.error(f"the {backend} backend is missing from 'genelab list backends'")
     if "failed to load" in listing:
         session.error("a plugin failed to load from the installed wheels")
     tasks = session.run("genelab", "list", "tasks", silent=True) or ""

@@ -19,5 +19,6 @@ def test_wheels_install_and_list_backends():
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
-    assert "genelab-backend-rslrl" in output and "rsl_rl" in output
+    for dist in ("genelab-backend-rslrl", "genelab-backend-skrl", "genelab-backend-sb3"):
+        assert dist in output
     assert "failed to load" not in output

@@ -52,7 +52,8 @@ class Sb3Backend(Backend):
     def train(self, ctx: TrainContext) -> None:
         """Train in ``ctx.run_dir`` (resuming from ``ctx.resume_from`` when set)."""
         from genelab_backend_sb3.checkpoints import (
-            check_compatible,
+            check_policy,
+            check_spaces,
             load_checkpoint,
             restore,
             restore_replay_buffer,
@@ -63,11 +64,15 @@ class Sb3Backend(Backend):
 
         cfg = ctx.agent_cfg
         assert isinstance(cfg, Sb3AgentCfg)
-        model = build_model(cfg, GenelabSb3VecEnv(ctx.env), ctx.device)
-        counters = Counters()
+        venv = GenelabSb3VecEnv(ctx.env)
+        checkpoint = None
         if ctx.resume_from is not None:
             checkpoint = load_checkpoint(ctx.resume_from, ctx.device)
-            check_compatible(model, checkpoint, algorithm=cfg.algorithm, task_id=ctx.task_id)
+            check_spaces(checkpoint, venv, algorithm=cfg.algorithm, task_id=ctx.task_id)
+        model = build_model(cfg, venv, ctx.device)
+        counters = Counters()
+        if checkpoint is not None:
+            check_policy(model, checkpoint, ctx.task_id)
             restore(model, checkpoint, training=True)
             counters = Counters(checkpoint.meta["iteration"], checkpoint.meta["wall_time"])
             if not cfg.on_policy and not restore_replay_buffer(model, ctx.resume_from):
@@ -80,7 +85,12 @@ class Sb3Backend(Backend):
 
     def inference_policy(self, ctx: PlayContext) -> Policy:
         """The checkpoint's policy, deterministic by default."""
-        from genelab_backend_sb3.checkpoints import check_compatible, load_checkpoint, restore
+        from genelab_backend_sb3.checkpoints import (
+            check_policy,
+            check_spaces,
+            load_checkpoint,
+            restore,
+        )
         from genelab_backend_sb3.inference import Sb3Policy
         from genelab_backend_sb3.models import build_model
         from genelab_backend_sb3.vec_env import GenelabSb3VecEnv
@@ -89,8 +99,9 @@ class Sb3Backend(Backend):
         assert isinstance(cfg, Sb3AgentCfg)
         checkpoint = load_checkpoint(ctx.checkpoint, ctx.device)
         venv = GenelabSb3VecEnv(ctx.env)
+        check_spaces(checkpoint, venv, algorithm=cfg.algorithm, task_id=ctx.task_id)
         model = build_model(cfg, venv, ctx.device, training=False)
-        check_compatible(model, checkpoint, algorithm=cfg.algorithm, task_id=ctx.task_id)
+        check_policy(model, checkpoint, ctx.task_id)
         restore(model, checkpoint, training=False)
         space = venv.action_space
         return Sb3Policy(model.policy, space.low, space.high, goal_task=venv.goal_task,
@@ -144,10 +155,15 @@ def _validate_her(cfg: Sb3AgentCfg, env: Any) -> None:
     if cfg.her.n_sampled_goal < 1:
         raise GenelabError(f"agent.her.n_sampled_goal must be at least 1 "
                            f"(got {cfg.her.n_sampled_goal})")
-    rows = cfg.hyperparameters.buffer_size // env.num_envs
-    if rows < env.max_episode_length:
+    hyper, key = cfg.hyperparameters, f"agent.{cfg.algorithm.lower()}"
+    episode = env.max_episode_length * env.num_envs
+    if hyper.learning_starts < episode:
+        raise GenelabError(
+            f"HER samples from finished episodes, so {key}.learning_starts must cover one "
+            f"episode of every env: >= {episode} ({env.max_episode_length} steps x "
+            f"{env.num_envs} envs), got {hyper.learning_starts}")
+    if hyper.buffer_size // env.num_envs < env.max_episode_length:
         raise GenelabError(
             f"HER relabels within whole episodes, so the replay buffer must hold one "
-            f"episode of every env: agent.{cfg.algorithm.lower()}.buffer_size >= "
-            f"{env.max_episode_length * env.num_envs} ({env.max_episode_length} steps x "
-            f"{env.num_envs} envs), got {cfg.hyperparameters.buffer_size}")
+            f"episode of every env: {key}.buffer_size >= {episode} "
+            f"({env.max_episode_length} steps x {env.num_envs} envs), got {hyper.buffer_size}")

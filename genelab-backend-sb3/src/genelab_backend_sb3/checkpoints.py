@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from gymnasium import spaces
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 from stable_baselines3.common.save_util import load_from_zip_file, recursive_setattr
+from stable_baselines3.common.vec_env import VecEnv
 
 #: Name pattern of checkpoint files (``<run>/checkpoints/model_<env_steps>.zip``).
 CHECKPOINT_PATTERN = r"model_(\d+)\.zip"
@@ -85,15 +87,15 @@ def _sizes(space: spaces.Space) -> dict[str, int]:
     return {"policy": int(space.shape[0])}
 
 
-def check_compatible(model: BaseAlgorithm, checkpoint: Checkpoint, *, algorithm: str,
-                     task_id: str) -> None:
-    """Raise a :class:`GenelabError` naming both shapes if ``checkpoint`` cannot load."""
+def check_spaces(checkpoint: Checkpoint, venv: VecEnv, *, algorithm: str, task_id: str) -> None:
+    """Raise a :class:`GenelabError` naming both sides if ``checkpoint`` was trained with
+    another algorithm or on other observations / actions than ``venv`` has."""
     path = checkpoint.path
     saved_algorithm = checkpoint.meta.get("algorithm")
     if saved_algorithm != algorithm:
         raise GenelabError(f"checkpoint {path.name} was trained with {saved_algorithm} but "
                            f"the agent config selects {algorithm}; select the matching preset")
-    saved, built = _sizes(checkpoint.data["observation_space"]), _sizes(model.observation_space)
+    saved, built = _sizes(checkpoint.data["observation_space"]), _sizes(venv.observation_space)
     if set(saved) != set(built):
         raise GenelabError(f"checkpoint {path.name} reads observations "
                            f"{', '.join(sorted(saved))} but {task_id} gives "
@@ -102,9 +104,14 @@ def check_compatible(model: BaseAlgorithm, checkpoint: Checkpoint, *, algorithm:
         group = "policy" if key == "observation" else key
         check_io_sizes(path, task_id, observations=(saved[key], built[key]), groups=group)
     check_io_sizes(path, task_id, actions=(int(checkpoint.data["action_space"].shape[0]),
-                                           int(model.action_space.shape[0])))
+                                           int(venv.action_space.shape[0])))
+
+
+def check_policy(model: BaseAlgorithm, checkpoint: Checkpoint, task_id: str) -> None:
+    """Raise a :class:`GenelabError` naming both shapes if the checkpoint's policy network
+    differs from the one the agent config builds."""
     check_state_dict(model.policy.state_dict(), checkpoint.params["policy"], what="policy",
-                     checkpoint=path, task_id=task_id)
+                     checkpoint=checkpoint.path, task_id=task_id)
 
 
 def restore(model: BaseAlgorithm, checkpoint: Checkpoint, *, training: bool) -> None:
@@ -134,7 +141,9 @@ def restore_replay_buffer(model: OffPolicyAlgorithm, checkpoint: Path) -> bool:
               "checkpoint keeps one); collecting a fresh one", file=sys.stderr)
         return False
     current = model.replay_buffer
-    model.load_replay_buffer(path)
+    with warnings.catch_warnings():  # HER: the env restarts episodes, so truncating is right
+        warnings.filterwarnings("ignore", "The last trajectory in the replay buffer")
+        model.load_replay_buffer(path)
     loaded = model.replay_buffer
     if loaded.n_envs != current.n_envs or loaded.buffer_size != current.buffer_size:
         print(f"note: the replay buffer of {checkpoint.name} holds {loaded.buffer_size} x "

@@ -97,12 +97,15 @@ class TrainingProgress:
         return elapsed / max(done, 1) * max(self.total_iterations - iteration - 1, 0)
 
     def format_line(self, stats: IterationStats) -> str:
-        """``it 12/100 | 8,210 steps/s | reward 3.21 | ep len 120.0 | ETA 00:41``."""
+        """``it 12/100 | 8,210 steps/s | reward 3.21 | ep len 120.0 | ETA 00:41``, with
+        ``| success 81%`` before the ETA when the backend reports a ``success_rate``."""
+        success = stats.extra.get("success_rate")
         return (
             f"it {stats.iteration + 1}/{self.total_iterations} | "
             f"{self._rate:,.0f} steps/s | reward {_fmt(stats.mean_reward)} | "
             f"ep len {_fmt(stats.mean_episode_length, '.1f')} | "
-            f"ETA {_duration(self.eta_seconds(stats.iteration))}"
+            + ("" if success is None else f"success {success:.0%} | ")
+            + f"ETA {_duration(self.eta_seconds(stats.iteration))}"
         )
 
     def finish(self) -> float:
