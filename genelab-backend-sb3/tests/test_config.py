@@ -138,6 +138,17 @@ def test_validate_rejects_replay_sizes(env_of) -> None:
     cfg.sac.buffer_size = 3
     with pytest.raises(GenelabError, match=r"buffer_size \(3\) must hold at least one step"):
         _validate(cfg, env_of())
+    cfg = Sb3AgentCfg(algorithm="SAC")
+    for bad in ("automatic", "auto_", "auto_x", "auto_-1"):
+        cfg.sac.ent_coef = bad
+        with pytest.raises(GenelabError, match=f"ent_coef must be a number, 'auto' or "
+                                               f".* \\(got '{bad}'\\)"):
+            _validate(cfg, env_of())
+    cfg.sac.ent_coef, cfg.sac.target_entropy = "auto_0.1", "high"
+    with pytest.raises(GenelabError, match="target_entropy must be a number or 'auto'"):
+        _validate(cfg, env_of())
+    cfg.sac.target_entropy = -2.0
+    _validate(cfg, env_of())
     cfg = Sb3AgentCfg(algorithm="DDPG")
     cfg.ddpg.gradient_steps = 0
     with pytest.raises(GenelabError, match="agent.ddpg.gradient_steps must be at least 1, -1"):

@@ -141,6 +141,29 @@ def _validate_off_policy(cfg: Sb3AgentCfg, num_envs: int) -> None:
     if steps is not None and steps < 1 and steps != -1:
         raise GenelabError(f"{key}.gradient_steps must be at least 1, -1 (one per "
                            f"transition) or none (one per vectorized step); got {steps}")
+    if cfg.algorithm == "SAC":
+        _validate_entropy(cfg.sac.ent_coef, cfg.sac.target_entropy)
+
+
+def _validate_entropy(ent_coef: float | str, target_entropy: float | str) -> None:
+    if isinstance(ent_coef, str) and not _is_learned_coefficient(ent_coef):
+        raise GenelabError(f"agent.sac.ent_coef must be a number, 'auto' or 'auto_<initial "
+                           f"value>' such as 'auto_0.1' (got '{ent_coef}')")
+    if isinstance(target_entropy, str) and target_entropy != "auto":
+        raise GenelabError(f"agent.sac.target_entropy must be a number or 'auto' "
+                           f"(got '{target_entropy}')")
+
+
+def _is_learned_coefficient(value: str) -> bool:
+    """SB3's 'auto' or 'auto_<positive initial value>'."""
+    if value == "auto":
+        return True
+    if not value.startswith("auto_"):
+        return False
+    try:
+        return float(value[len("auto_"):]) > 0
+    except ValueError:
+        return False
 
 
 def _validate_her(cfg: Sb3AgentCfg, env: Any) -> None:
