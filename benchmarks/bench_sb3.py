@@ -15,7 +15,12 @@ and the ratio of the times (GeneLab / plain SB3; below 1 means GeneLab solves so
 The tasks differ in dynamics and action type, so the ratio compares the whole pipelines,
 not the environments alone.
 
-Usage: ``python benchmarks/bench_sb3.py [--seeds 1 2 3] [--max-iterations 150] [--threads N]``
+A second section measures collection throughput as the env count grows: SB3 PPO with one
+gradient step per rollout (so stepping, the adapter and policy inference dominate) on
+both vectorized envs, ``--envs`` counts, env-steps/s and their ratio.
+
+Usage: ``python benchmarks/bench_sb3.py [--seeds 1 2 3] [--max-iterations 150]
+[--envs 64 1024] [--threads N]``
 """
 
 from __future__ import annotations
@@ -150,17 +155,49 @@ def plain_sb3_run(seed: int, max_iterations: int) -> Outcome:
     return Outcome(solved and solved[0], solved and solved[1], seconds, model.num_timesteps)
 
 
+def collection_rate(venv, iterations: int = 10, n_steps: int = 16) -> float:
+    """env-steps/s of SB3 PPO on ``venv`` with a single gradient step per rollout."""
+    rollout = n_steps * venv.num_envs
+    model = PPO("MlpPolicy", venv, n_steps=n_steps, batch_size=rollout, n_epochs=1,
+                policy_kwargs={"net_arch": [64, 64]}, device="cpu", seed=0, verbose=0)
+    model.learn(rollout)  # warm-up iteration (allocations, first calls)
+    start = time.perf_counter()
+    model.learn(iterations * rollout, reset_num_timesteps=False)
+    return iterations * rollout / (time.perf_counter() - start)
+
+
+def throughput(env_counts: list[int]) -> None:
+    """Section 2: collection env-steps/s of both vectorized envs per env count."""
+    from genelab_backend_sb3.vec_env import GenelabSb3VecEnv
+
+    print("== collection throughput (PPO, one gradient step per rollout)")
+    for n in env_counts:
+        cfg = TASKS.get(TASK).env
+        cfg.num_envs, cfg.seed = n, 0
+        env = ManagerBasedRlEnv(cfg, device="cpu")
+        try:
+            ours = collection_rate(GenelabSb3VecEnv(env))
+        finally:
+            env.close()
+        theirs = collection_rate(make_vec_env(GYM_TASK, n_envs=n, seed=0,
+                                              vec_env_cls=DummyVecEnv))
+        print(f"  {n:5d} envs: GenelabSb3VecEnv {ours:9,.0f} | DummyVecEnv {theirs:9,.0f} "
+              f"env-steps/s | ratio {ours / theirs:.2f}")
+
+
 def main() -> None:
     """Parse arguments, run both pipelines per seed and print the figures and ratios."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--max-iterations", type=int, default=150)
+    parser.add_argument("--envs", type=int, nargs="+", default=[64, 1024])
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {args.threads} threads; PPO settings of '{PRESET}'; "
           f"solved = mean training episode length >= {SOLVED:.0%} of the time limit")
     ratios = []
+    print("== time to solve")
     with tempfile.TemporaryDirectory() as tmp:
         for seed in args.seeds:  # alternate so drifts in machine load hit both alike
             ours = genelab_run(seed, args.max_iterations, Path(tmp))
@@ -174,6 +211,7 @@ def main() -> None:
     if ratios:
         print(f"median time-to-solve ratio over {len(ratios)} seeds: "
               f"{statistics.median(ratios):.2f}")
+    throughput(args.envs)
 
 
 if __name__ == "__main__":
