@@ -134,6 +134,9 @@ def test_corrupt_checkpoint_is_a_one_line_error(trained, genelab, assert_one_lin
         (("--checkpoint", "nowhere/model_3.pt"), ("does not exist",)),
         (("--resume",), ("no runs found",)),
         (("--preset", "nope"), ("no preset 'nope'",)),
+        (("--agent.save_interval", "0"), ("agent.save_interval must be at least 1 (got 0)",)),
+        (("--preset", "sb3_a2c", "--agent.steps_per_iteration=0"),
+         ("agent.steps_per_iteration must be at least 1",)),
     ],
 )
 def test_train_errors_leave_no_run_directory(

@@ -12,12 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from genelab.envs import ManagerBasedRlEnv
 from genelab.registry import TASKS
 from genelab.rl import PlayContext, TrainContext
 from genelab.rl.progress import TrainingProgress
+from genelab.testing import play_context, short_env_cfg, train_backend
 from genelab.testing import quiet_progress as make_quiet_progress
-from genelab.testing import train_backend
 from genelab_backend_rslrl.backend import RslRlBackend
 from genelab_backend_rslrl.config import RslRlOnPolicyRunnerCfg
 
@@ -42,14 +41,8 @@ def _tiny_agent(task_id: str = CARTPOLE) -> RslRlOnPolicyRunnerCfg:
 
 def _short_env(task_id: str = CARTPOLE, num_envs: int = TINY_ENVS, seed: int = 0,
                horizon: int | None = 10) -> Any:
-    """The task's env cfg with few envs and a ``horizon``-step time limit (``None``: the
-    task's own), so every rollout ends episodes and reward scalars get logged."""
-    env_cfg = TASKS.get(task_id).env
-    env_cfg.num_envs = num_envs
-    env_cfg.seed = seed
-    if horizon is not None:
-        env_cfg.episode_length_s = horizon * env_cfg.sim.dt * env_cfg.decimation
-    return env_cfg
+    """This package's defaults for :func:`genelab.testing.short_env_cfg`."""
+    return short_env_cfg(task_id, num_envs, seed, horizon)
 
 
 def _run(agent_cfg: RslRlOnPolicyRunnerCfg, run_dir: Path, env_cfg: Any = None, *,
@@ -114,8 +107,7 @@ def play_ctx() -> Callable[..., PlayContext]:
     def _play(agent_cfg: RslRlOnPolicyRunnerCfg, checkpoint: Path, *, task_id: str = CARTPOLE,
               env_cfg: Any = None, deterministic: bool = True) -> PlayContext:
         env_cfg = env_cfg if env_cfg is not None else _short_env(task_id, seed=7)
-        env = ManagerBasedRlEnv(env_cfg, device="cpu")
-        return PlayContext(task_id=task_id, env=env, env_cfg=env_cfg, agent_cfg=agent_cfg,
-                           checkpoint=checkpoint, device="cpu", deterministic=deterministic)
+        return play_context(agent_cfg, checkpoint, env_cfg, task_id=task_id,
+                            deterministic=deterministic)
 
     return _play

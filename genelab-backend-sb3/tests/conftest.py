@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from genelab.envs import ManagerBasedRlEnv
 from genelab.registry import TASKS
 from genelab.rl import PlayContext, TrainContext
 from genelab.rl.progress import TrainingProgress
-from genelab.testing import train_backend
+from genelab.testing import play_context, short_env_cfg, train_backend
 from genelab_backend_sb3.backend import Sb3Backend
 from genelab_backend_sb3.config import Sb3AgentCfg
 
@@ -52,14 +51,8 @@ def _tiny_agent(name: str) -> Sb3AgentCfg:
 
 def _short_env(task_id: str = CARTPOLE, num_envs: int = TINY_ENVS, seed: int = 0,
                horizon: int | None = HORIZON) -> Any:
-    """The task's env cfg with few envs and a ``horizon``-step time limit (``None``: the
-    task's own), so every short run finishes episodes."""
-    env_cfg = TASKS.get(task_id).env
-    env_cfg.num_envs = num_envs
-    env_cfg.seed = seed
-    if horizon is not None:
-        env_cfg.episode_length_s = horizon * env_cfg.sim.dt * env_cfg.decimation
-    return env_cfg
+    """This package's defaults for :func:`genelab.testing.short_env_cfg`."""
+    return short_env_cfg(task_id, num_envs, seed, horizon)
 
 
 def _task_of(agent_cfg: Sb3AgentCfg) -> str:
@@ -135,8 +128,7 @@ def play_ctx() -> Callable[..., PlayContext]:
               env_cfg: Any = None, deterministic: bool = True) -> PlayContext:
         task_id = task_id or _task_of(agent_cfg)
         env_cfg = env_cfg if env_cfg is not None else _short_env(task_id, seed=7)
-        env = ManagerBasedRlEnv(env_cfg, device="cpu")
-        return PlayContext(task_id=task_id, env=env, env_cfg=env_cfg, agent_cfg=agent_cfg,
-                           checkpoint=checkpoint, device="cpu", deterministic=deterministic)
+        return play_context(agent_cfg, checkpoint, env_cfg, task_id=task_id,
+                            deterministic=deterministic)
 
     return _play

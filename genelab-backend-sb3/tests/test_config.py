@@ -13,6 +13,7 @@ from genelab.errors import GenelabError
 from genelab.overrides import Override, OverrideError, apply_overrides
 from genelab.registry import TASKS
 from genelab.rl import select_backend
+from genelab.rl.dispatch import train_task
 from genelab_backend_sb3.backend import Sb3Backend
 from genelab_backend_sb3.config import Sb3AgentCfg
 from genelab_backend_sb3.models import build_model
@@ -174,11 +175,13 @@ def test_validate_rejects_her_where_it_cannot_work(env_of) -> None:
         _validate(cfg, reach)
 
 
-def test_distributed_training_is_refused(env_of, monkeypatch) -> None:
-    monkeypatch.setenv("WORLD_SIZE", "2")
-    with pytest.raises(GenelabError, match="Stable-Baselines3 has no distributed training"):
-        _validate(Sb3AgentCfg(), env_of())
-    assert Sb3Backend.distributed is False
+def test_distributed_training_is_refused_before_anything_is_built(monkeypatch, tmp_path
+                                                                   ) -> None:
+    monkeypatch.setenv("WORLD_SIZE", "2")  # what torchrun sets for each rank
+    with pytest.raises(GenelabError, match="the sb3 backend trains in one process .* not 2; "
+                                           "drop --gpus"):
+        train_task("GeneLab-Reach-v0", log_root=tmp_path)
+    assert not any(tmp_path.iterdir())
 
 
 def test_entry_point_registers_backend_for_config_subclasses() -> None:

@@ -32,8 +32,6 @@ class RslRlBackend(Backend):
         agent_cfg.resolve_obs_groups(env.observation_dims)
         steps = agent_cfg.steps_per_iteration
         batches = agent_cfg.algorithm.num_mini_batches
-        if steps < 1:
-            raise GenelabError(f"agent.steps_per_iteration must be at least 1 (got {steps})")
         if batches < 1 or env.num_envs * steps < batches:
             raise GenelabError(
                 f"a rollout of {env.num_envs} envs x {steps} steps cannot be split into "

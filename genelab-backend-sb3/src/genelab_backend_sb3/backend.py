@@ -5,7 +5,6 @@ torch and SB3 are imported inside the methods: this module is loaded with the pl
 
 from __future__ import annotations
 
-import os
 from typing import Any, ClassVar
 
 from genelab.errors import GenelabError
@@ -17,7 +16,8 @@ from genelab_backend_sb3.config import Sb3AgentCfg
 class Sb3Backend(Backend):
     """Trains :class:`Sb3AgentCfg` agents; checkpoints are ``checkpoints/model_<env_steps>.zip``.
 
-    Single process only: SB3 has no distributed training.
+    Single process only (``distributed`` is false, so the dispatcher refuses a torchrun
+    launch): SB3 has no distributed training.
     """
 
     name: ClassVar[str] = "sb3"
@@ -31,15 +31,6 @@ class Sb3Backend(Backend):
         if agent_cfg.algorithm not in self.algorithms:
             raise GenelabError(f"agent.algorithm must be one of {', '.join(self.algorithms)} "
                                f"(got {agent_cfg.algorithm})")
-        if int(os.environ.get("WORLD_SIZE", "1")) > 1:
-            raise GenelabError("Stable-Baselines3 has no distributed training: the sb3 "
-                               "backend trains in one process; drop --gpus")
-        if agent_cfg.steps_per_iteration < 1:
-            raise GenelabError(f"agent.steps_per_iteration must be at least 1 "
-                               f"(got {agent_cfg.steps_per_iteration})")
-        if agent_cfg.save_interval < 1:
-            raise GenelabError(f"agent.save_interval must be at least 1 "
-                               f"(got {agent_cfg.save_interval})")
         if not agent_cfg.policy.net_arch or min(agent_cfg.policy.net_arch) < 1:
             raise GenelabError(f"agent.policy.net_arch needs positive layer sizes "
                                f"(got {agent_cfg.policy.net_arch})")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -35,7 +34,8 @@ def _quiet_skrl() -> Iterator[None]:
 class SkrlBackend(Backend):
     """Trains :class:`SkrlAgentCfg` agents; checkpoints are ``checkpoints/agent_<timestep>.pt``.
 
-    Single process only (skrl's distributed mode needs NCCL and one GPU per rank).
+    Single process only (skrl's distributed mode needs NCCL and one GPU per rank; the
+    dispatcher refuses a torchrun launch since ``distributed`` is false).
     """
 
     name: ClassVar[str] = "skrl"
@@ -49,14 +49,6 @@ class SkrlBackend(Backend):
         if agent_cfg.algorithm not in self.algorithms:
             raise GenelabError(f"agent.algorithm must be one of {', '.join(self.algorithms)} "
                                f"(got {agent_cfg.algorithm})")
-        steps = agent_cfg.steps_per_iteration
-        if steps < 1:
-            raise GenelabError(f"agent.steps_per_iteration must be at least 1 (got {steps})")
-        if agent_cfg.save_interval < 1:
-            raise GenelabError(f"agent.save_interval must be at least 1 "
-                               f"(got {agent_cfg.save_interval})")
-        if int(os.environ.get("WORLD_SIZE", "1")) > 1:
-            raise GenelabError("the skrl backend trains in one process; drop --gpus")
         if "policy" not in env.observation_dims:
             raise GenelabError("the skrl backend needs a 'policy' observation group")
         if agent_cfg.on_policy:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from genelab.rl.backend import Backend, TrainContext
+from genelab.rl.backend import Backend, PlayContext, TrainContext
 from genelab.rl.config import BackendConfig
 from genelab.rl.progress import IterationStats, TrainingProgress
 
@@ -26,14 +26,16 @@ def quiet_progress() -> TrainingProgress:
 def train_backend(backend: Backend, agent_cfg: BackendConfig, env_cfg: Any, run_dir: Path, *,
                   task_id: str, device: str = "cpu", resume_from: Path | None = None,
                   progress: TrainingProgress | None = None) -> TrainContext:
-    """Build the env, validate and train like the dispatcher does; return the context.
+    """Check, build the env, validate and train like the dispatcher does; return the context.
 
     ``run_dir`` is created here (it must not exist); the env is closed afterwards.
     """
     import torch
 
     from genelab.envs import ManagerBasedRlEnv
+    from genelab.rl.dispatch import check_launch
 
+    check_launch(backend, agent_cfg, env_cfg.num_envs)
     torch.manual_seed(agent_cfg.seed)
     env = ManagerBasedRlEnv(env_cfg, device=device)
     run_dir.mkdir(parents=True)
@@ -46,6 +48,30 @@ def train_backend(backend: Backend, agent_cfg: BackendConfig, env_cfg: Any, run_
     finally:
         env.close()
     return ctx
+
+
+def short_env_cfg(task_id: str, num_envs: int = 8, seed: int = 0,
+                  horizon: int | None = 10) -> Any:
+    """The registered task's env cfg with few envs and a ``horizon``-step time limit
+    (``None``: the task's own), so every short run finishes episodes."""
+    from genelab.registry import TASKS
+
+    env_cfg = TASKS.get(task_id).env
+    env_cfg.num_envs = num_envs
+    env_cfg.seed = seed
+    if horizon is not None:
+        env_cfg.episode_length_s = horizon * env_cfg.sim.dt * env_cfg.decimation
+    return env_cfg
+
+
+def play_context(agent_cfg: BackendConfig, checkpoint: Path, env_cfg: Any, *, task_id: str,
+                 device: str = "cpu", deterministic: bool = True) -> PlayContext:
+    """A PlayContext on an env freshly built from ``env_cfg`` (the caller closes ``ctx.env``)."""
+    from genelab.envs import ManagerBasedRlEnv
+
+    env = ManagerBasedRlEnv(env_cfg, device=device)
+    return PlayContext(task_id=task_id, env=env, env_cfg=env_cfg, agent_cfg=agent_cfg,
+                       checkpoint=checkpoint, device=device, deterministic=deterministic)
 
 
 class StopAt(TrainingProgress):

@@ -7,6 +7,7 @@ created.
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 from dataclasses import dataclass
@@ -104,8 +105,8 @@ def train_task(
     if seed is not None:
         agent_cfg.seed = seed
     task.env.seed = agent_cfg.seed
-    _check_budget(task.env.num_envs, agent_cfg.max_iterations)
     backend = info.backend
+    check_launch(backend, agent_cfg, task.env.num_envs)
     resume_from = None
     if resume or checkpoint:
         parent = experiment_dir(log_root, backend.name, agent_cfg.experiment_name)
@@ -147,11 +148,22 @@ def train_task(
     )
 
 
-def _check_budget(num_envs: int, max_iterations: int) -> None:
+def check_launch(backend: Any, agent_cfg: Any, num_envs: int) -> None:
+    """Checks the dispatcher makes for every backend before anything is built: the budget
+    fields every :class:`BackendConfig` has, and no multi-process launch (torchrun's
+    ``WORLD_SIZE``) of a backend that is not ``distributed``."""
     if num_envs < 1:
         raise GenelabError(f"--num-envs must be at least 1 (got {num_envs})")
-    if max_iterations < 1:
-        raise GenelabError(f"--max-iterations must be at least 1 (got {max_iterations})")
+    if agent_cfg.max_iterations < 1:
+        raise GenelabError(f"--max-iterations must be at least 1 (got {agent_cfg.max_iterations})")
+    for field in ("steps_per_iteration", "save_interval"):
+        if getattr(agent_cfg, field) < 1:
+            raise GenelabError(f"agent.{field} must be at least 1 "
+                               f"(got {getattr(agent_cfg, field)})")
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    if world_size > 1 and not backend.distributed:
+        raise GenelabError(f"the {backend.name} backend trains in one process (its library has "
+                           f"no distributed mode here), not {world_size}; drop --gpus")
 
 
 @dataclass
