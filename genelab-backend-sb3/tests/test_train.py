@@ -77,6 +77,8 @@ def test_resume_continues_counters_weights_optimizer_and_replay(trained_runs, tr
     assert files(ctx.run_dir) == [f"model_{4 * BATCH}.zip", f"model_{5 * BATCH}.zip"]
     assert (ctx.progress.first_iteration, ctx.progress.total_iterations) == (3, 5)
     assert ctx.progress.last.env_steps == 5 * BATCH
+    progress = ctx.progress.stream.getvalue().splitlines()
+    assert "reward - |" not in progress[0]  # the checkpoint's recent episodes carry over
     assert scalars(ctx.run_dir)["time/fps"] == [4 * BATCH, 5 * BATCH]
     last = ctx.run_dir / "checkpoints" / f"model_{5 * BATCH}.zip"
     before, after = load_checkpoint(checkpoint, "cpu"), load_checkpoint(last, "cpu")

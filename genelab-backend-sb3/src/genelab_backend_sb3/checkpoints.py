@@ -116,7 +116,7 @@ def check_policy(model: BaseAlgorithm, checkpoint: Checkpoint, task_id: str) -> 
 
 def restore(model: BaseAlgorithm, checkpoint: Checkpoint, *, training: bool) -> None:
     """Load the checkpoint into ``model``: the policy, and for training also the optimizers,
-    SB3's torch variables (SAC's entropy coefficient) and counters."""
+    SB3's torch variables (SAC's entropy coefficient), counters and episode statistics."""
     params = checkpoint.params if training else {"policy": checkpoint.params["policy"]}
     try:
         model.set_parameters(params, exact_match=training, device=model.device)
@@ -128,8 +128,10 @@ def restore(model: BaseAlgorithm, checkpoint: Checkpoint, *, training: bool) -> 
     for name, value in checkpoint.variables.items():
         if value is not None:
             recursive_setattr(model, f"{name}.data", value.data)
-    for counter in ("num_timesteps", "_n_updates", "_episode_num"):
-        setattr(model, counter, checkpoint.data[counter])
+    # counters, and the recent episodes behind SB3's ep_rew_mean / success_rate
+    for name in ("num_timesteps", "_n_updates", "_episode_num", "ep_info_buffer",
+                 "ep_success_buffer"):
+        setattr(model, name, checkpoint.data[name])
 
 
 def restore_replay_buffer(model: OffPolicyAlgorithm, checkpoint: Path) -> bool:
