@@ -52,6 +52,9 @@ def test_short_run_writes_checkpoints_events_and_progress(trained_runs, name) ->
     assert tags["time/fps"] == [BATCH, 2 * BATCH, 3 * BATCH]
     assert tags["rollout/ep_len_mean"][-1] == 3 * BATCH  # episodes ended (10-step limit)
     assert any(tag.startswith("train/") for tag in tags)
+    # the env's per-term episode statistics, like every backend logs them
+    assert tags["Episode_Termination/time_out"] == [2 * BATCH, 3 * BATCH]  # none end at first
+    assert any(tag.startswith("Episode_Reward/") for tag in tags)
     if name == "HER":
         assert tags["rollout/success_rate"][-1] == 3 * BATCH
     progress = run.ctx.progress

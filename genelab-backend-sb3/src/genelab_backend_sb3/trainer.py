@@ -38,8 +38,9 @@ class Counters:
 class Sb3Trainer:
     """Runs ``iterations`` more iterations of ``model`` and checkpoints them.
 
-    Writes TensorBoard scalars (SB3's ``rollout/*``, ``train/*``, ``time/fps``, at SB3's
-    ``num_timesteps``) into ``run_dir`` once per iteration, and
+    Writes TensorBoard scalars (SB3's ``rollout/*``, ``train/*``, ``time/fps``, and the
+    env's ``Episode_Reward/*`` / ``Episode_Termination/*``, at SB3's ``num_timesteps``)
+    into ``run_dir`` once per iteration, and
     ``checkpoints/model_<env_steps>.zip`` after the first iteration, every
     ``save_interval`` iterations and the last one. On Ctrl-C or an error it saves the
     last finished iteration before re-raising.
@@ -94,6 +95,8 @@ class Sb3Trainer:
         counters.iteration += 1
         counters.wall_time = time.perf_counter() - self._start_time
         self._env_steps = model.num_timesteps
+        for key, value in model.get_env().unwrapped.pop_episode_log().items():
+            model.logger.record(key, value)
         model.dump_logs()
         episodes = model.ep_info_buffer or []
         extra = {}
