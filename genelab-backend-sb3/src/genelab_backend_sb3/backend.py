@@ -49,17 +49,17 @@ class Sb3Backend(Backend):
             restore,
             restore_replay_buffer,
         )
-        from genelab_backend_sb3.models import build_model
+        from genelab_backend_sb3.models import build_model, training_env
         from genelab_backend_sb3.trainer import Counters, Sb3Trainer
-        from genelab_backend_sb3.vec_env import GenelabSb3VecEnv
 
         cfg = ctx.agent_cfg
         assert isinstance(cfg, Sb3AgentCfg)
-        venv = GenelabSb3VecEnv(ctx.env)
+        venv = training_env(cfg, ctx.env)
         checkpoint = None
         if ctx.resume_from is not None:
             checkpoint = load_checkpoint(ctx.resume_from, ctx.device)
-            check_spaces(checkpoint, venv, algorithm=cfg.algorithm, task_id=ctx.task_id)
+            check_spaces(checkpoint, venv, algorithm=cfg.algorithm,
+                         normalized=cfg.observation_normalization, task_id=ctx.task_id)
         model = build_model(cfg, venv, ctx.device)
         counters = Counters()
         if checkpoint is not None:
@@ -77,12 +77,13 @@ class Sb3Backend(Backend):
     def inference_policy(self, ctx: PlayContext) -> Policy:
         """The checkpoint's policy, deterministic by default."""
         from genelab_backend_sb3.checkpoints import (
+            NORMALIZER,
             check_policy,
             check_spaces,
             load_checkpoint,
             restore,
         )
-        from genelab_backend_sb3.inference import Sb3Policy
+        from genelab_backend_sb3.inference import ObservationNormalizer, Sb3Policy
         from genelab_backend_sb3.models import build_model
         from genelab_backend_sb3.vec_env import GenelabSb3VecEnv
 
@@ -90,13 +91,16 @@ class Sb3Backend(Backend):
         assert isinstance(cfg, Sb3AgentCfg)
         checkpoint = load_checkpoint(ctx.checkpoint, ctx.device)
         venv = GenelabSb3VecEnv(ctx.env)
-        check_spaces(checkpoint, venv, algorithm=cfg.algorithm, task_id=ctx.task_id)
+        check_spaces(checkpoint, venv, algorithm=cfg.algorithm,
+                     normalized=cfg.observation_normalization, task_id=ctx.task_id)
         model = build_model(cfg, venv, ctx.device, training=False)
         check_policy(model, checkpoint, ctx.task_id)
         restore(model, checkpoint, training=False)
+        saved = checkpoint.meta.get(NORMALIZER)
+        normalizer = None if saved is None else ObservationNormalizer(saved, ctx.device)
         space = venv.action_space
         return Sb3Policy(model.policy, space.low, space.high, goal_task=venv.goal_task,
-                         deterministic=ctx.deterministic)
+                         normalizer=normalizer, deterministic=ctx.deterministic)
 
 
 def _validate_on_policy(cfg: Sb3AgentCfg, num_envs: int) -> None:

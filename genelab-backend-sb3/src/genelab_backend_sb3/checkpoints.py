@@ -1,13 +1,17 @@
 """Checkpoints: SB3 zip files (plus the replay buffer), shape checks and restoring a model.
 
 A checkpoint is SB3's own zip (``Algorithm.load`` reads it) whose data also holds a
-``genelab`` entry: algorithm, iteration, wall time. Off-policy runs keep the replay
-buffer of their latest checkpoint beside it (``replay_buffer_<env_steps>.pkl``); older
-buffers are deleted when a newer one is written, as each holds the whole buffer.
+``genelab`` entry: algorithm, iteration, wall time and, when observations are normalized,
+the ``VecNormalize`` statistics (``observation_normalizer``: ``obs_rms``, ``clip_obs``,
+``epsilon``), so weights and normalizer can never come from different iterations.
+Off-policy runs keep the replay buffer of their latest checkpoint beside it
+(``replay_buffer_<env_steps>.pkl``); older buffers are deleted when a newer one is
+written, as each holds the whole buffer.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 import sys
 import warnings
@@ -27,6 +31,7 @@ from stable_baselines3.common.vec_env import VecEnv
 #: Name pattern of checkpoint files (``<run>/checkpoints/model_<env_steps>.zip``).
 CHECKPOINT_PATTERN = r"model_(\d+)\.zip"
 META = "genelab"
+NORMALIZER = "observation_normalizer"
 
 
 @dataclass
@@ -65,6 +70,11 @@ def save_checkpoint(model: BaseAlgorithm, path: Path, meta: dict[str, Any]) -> N
         for old in path.parent.glob("replay_buffer_*.pkl"):
             if old != buffer:
                 old.unlink(missing_ok=True)
+    normalizer = model.get_vec_normalize_env()
+    if normalizer is not None:
+        meta = {**meta, NORMALIZER: {"obs_rms": copy.deepcopy(normalizer.obs_rms),
+                                     "clip_obs": normalizer.clip_obs,
+                                     "epsilon": normalizer.epsilon}}
     setattr(model, META, meta)
     with atomic_file(path) as handle:
         model.save(handle)
@@ -87,14 +97,21 @@ def _sizes(space: spaces.Space) -> dict[str, int]:
     return {"policy": int(space.shape[0])}
 
 
-def check_spaces(checkpoint: Checkpoint, venv: VecEnv, *, algorithm: str, task_id: str) -> None:
+def check_spaces(checkpoint: Checkpoint, venv: VecEnv, *, algorithm: str, normalized: bool,
+                 task_id: str) -> None:
     """Raise a :class:`GenelabError` naming both sides if ``checkpoint`` was trained with
-    another algorithm or on other observations / actions than ``venv`` has."""
+    another algorithm, observation normalization setting, or on other observations /
+    actions than ``venv`` has."""
     path = checkpoint.path
     saved_algorithm = checkpoint.meta.get("algorithm")
     if saved_algorithm != algorithm:
         raise GenelabError(f"checkpoint {path.name} was trained with {saved_algorithm} but "
                            f"the agent config selects {algorithm}; select the matching preset")
+    if (NORMALIZER in checkpoint.meta) != normalized:
+        saved = "with" if NORMALIZER in checkpoint.meta else "without"
+        raise GenelabError(f"checkpoint {path.name} was trained {saved} observation "
+                           f"normalization; set --agent.observation_normalization "
+                           f"{str(not normalized).lower()}")
     saved, built = _sizes(checkpoint.data["observation_space"]), _sizes(venv.observation_space)
     if set(saved) != set(built):
         raise GenelabError(f"checkpoint {path.name} reads observations "
@@ -116,7 +133,8 @@ def check_policy(model: BaseAlgorithm, checkpoint: Checkpoint, task_id: str) -> 
 
 def restore(model: BaseAlgorithm, checkpoint: Checkpoint, *, training: bool) -> None:
     """Load the checkpoint into ``model``: the policy, and for training also the optimizers,
-    SB3's torch variables (SAC's entropy coefficient), counters and episode statistics."""
+    SB3's torch variables (SAC's entropy coefficient), counters, episode statistics and
+    the observation normalizer's statistics."""
     params = checkpoint.params if training else {"policy": checkpoint.params["policy"]}
     try:
         model.set_parameters(params, exact_match=training, device=model.device)
@@ -132,6 +150,9 @@ def restore(model: BaseAlgorithm, checkpoint: Checkpoint, *, training: bool) -> 
     for name in ("num_timesteps", "_n_updates", "_episode_num", "ep_info_buffer",
                  "ep_success_buffer"):
         setattr(model, name, checkpoint.data[name])
+    normalizer = model.get_vec_normalize_env()
+    if normalizer is not None:
+        normalizer.obs_rms = copy.deepcopy(checkpoint.meta[NORMALIZER]["obs_rms"])
 
 
 def restore_replay_buffer(model: OffPolicyAlgorithm, checkpoint: Path) -> bool:

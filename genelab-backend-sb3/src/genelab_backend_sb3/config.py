@@ -212,6 +212,10 @@ class Sb3AgentCfg(BackendConfig):
     Attributes:
         algorithm: The SB3 algorithm to train.
         policy: Network sizes and activation.
+        observation_normalization: Normalize observations (every key of goal dicts) with
+            running statistics (SB3's ``VecNormalize``, rewards untouched); the statistics
+            are saved in checkpoints and applied at playback and export.
+        clip_observations: Clip normalized observations to this magnitude.
         ppo: PPO hyperparameters.
         a2c: A2C hyperparameters.
         sac: SAC hyperparameters.
@@ -223,6 +227,8 @@ class Sb3AgentCfg(BackendConfig):
     experiment_name: str = "sb3"
     algorithm: Algorithm = "PPO"
     policy: Sb3PolicyCfg = field(default_factory=Sb3PolicyCfg)
+    observation_normalization: bool = False
+    clip_observations: float = 10.0
     ppo: Sb3PpoCfg = field(default_factory=Sb3PpoCfg)
     a2c: Sb3A2cCfg = field(default_factory=Sb3A2cCfg)
     sac: Sb3SacCfg = field(default_factory=Sb3SacCfg)

@@ -11,6 +11,7 @@ from gymnasium import spaces
 from stable_baselines3 import HerReplayBuffer
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.noise import NormalActionNoise, VectorizedActionNoise
+from stable_baselines3.common.vec_env import VecEnv, VecNormalize
 
 from genelab_backend_sb3.config import Sb3AgentCfg
 from genelab_backend_sb3.vec_env import GenelabSb3VecEnv
@@ -23,12 +24,21 @@ ACTIVATIONS: dict[str, type[torch.nn.Module]] = {
 _GAUSSIAN = ("PPO", "A2C", "SAC")
 
 
+def training_env(cfg: Sb3AgentCfg, env: Any) -> VecEnv:
+    """The GeneLab env as SB3 trains on it: the adapter, inside ``VecNormalize`` (observations
+    only) when the config normalizes observations."""
+    venv = GenelabSb3VecEnv(env)
+    if not cfg.observation_normalization:
+        return venv
+    return VecNormalize(venv, norm_obs=True, norm_reward=False, clip_obs=cfg.clip_observations)
+
+
 def algorithm_class(name: str) -> type[BaseAlgorithm]:
     """SB3's class of algorithm ``name`` (``"PPO"`` ... ``"DDPG"``)."""
     return getattr(stable_baselines3, name)
 
 
-def policy_name(venv: GenelabSb3VecEnv) -> str:
+def policy_name(venv: VecEnv) -> str:
     """``MultiInputPolicy`` for goal dicts, ``MlpPolicy`` otherwise."""
     return "MultiInputPolicy" if isinstance(venv.observation_space, spaces.Dict) else "MlpPolicy"
 
@@ -42,7 +52,7 @@ def _policy_kwargs(cfg: Sb3AgentCfg) -> dict[str, Any]:
     return kwargs
 
 
-def _off_policy_kwargs(cfg: Sb3AgentCfg, venv: GenelabSb3VecEnv, training: bool
+def _off_policy_kwargs(cfg: Sb3AgentCfg, venv: VecEnv, training: bool
                        ) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
     noise_std = getattr(cfg.hyperparameters, "action_noise_std", 0.0)
@@ -61,7 +71,7 @@ def _off_policy_kwargs(cfg: Sb3AgentCfg, venv: GenelabSb3VecEnv, training: bool
     return kwargs
 
 
-def build_model(cfg: Sb3AgentCfg, venv: GenelabSb3VecEnv, device: str, *,
+def build_model(cfg: Sb3AgentCfg, venv: VecEnv, device: str, *,
                 training: bool = True) -> BaseAlgorithm:
     """The SB3 model of ``cfg`` on ``venv``, seeded with ``cfg.seed``.
 
