@@ -37,6 +37,9 @@ def test_short_run_writes_checkpoints_events_and_progress(trained_runs, algorith
     run_dir = run.run_dir
     assert checkpoints(run_dir) == [f"agent_{STEPS}.pt", f"agent_{3 * STEPS}.pt"]
     assert not [p for p in run_dir.rglob("*") if p.name.endswith(".tmp")]
+    memories = [p.name for p in (run_dir / "checkpoints").glob("memory_*.pt")]
+    off_policy = algorithm in ("SAC", "TD3", "DDPG")  # only the latest keeps its memory
+    assert memories == ([f"memory_{3 * STEPS}.pt"] if off_policy else [])
     tags = scalars(run_dir)
     # skrl's own scalars, one point per iteration (at the iteration's last timestep)
     assert tags["Reward / Instantaneous reward (mean)"] == [STEPS, 2 * STEPS, 3 * STEPS]
@@ -77,6 +80,30 @@ def test_resume_continues_counters_weights_and_statistics(trained_runs, train, t
     count = "current_count"
     assert after["observation_preprocessor"][count] > before["observation_preprocessor"][count] > 1
     assert not torch.equal(after["policy"]["net.0.weight"], before["policy"]["net.0.weight"])
+
+
+def test_resume_refills_the_replay_memory(trained_runs, train, tiny_agent) -> None:
+    checkpoint = trained_runs("DDPG").last_checkpoint
+    before = saved(checkpoint.with_name(f"memory_{3 * STEPS}.pt"))
+    agent_cfg = tiny_agent("DDPG")
+    agent_cfg.max_iterations = 1
+    ctx = train(agent_cfg, resume_from=checkpoint)
+    after = saved(ctx.run_dir / "checkpoints" / f"memory_{4 * STEPS}.pt")
+    assert (before["memory_index"], after["memory_index"]) == (3 * STEPS, 4 * STEPS)
+    for name, rows in before["tensors"].items():  # the earlier transitions are all still there
+        torch.testing.assert_close(after["tensors"][name][: 3 * STEPS], rows[: 3 * STEPS])
+
+
+def test_resume_without_a_replay_memory_warms_up_again(trained_runs, train, tiny_agent,
+                                                       capsys) -> None:
+    first = trained_runs("TD3").run_dir / "checkpoints" / f"agent_{STEPS}.pt"  # superseded
+    agent_cfg = tiny_agent("TD3")
+    agent_cfg.max_iterations = 1
+    agent_cfg.td3.learning_starts = STEPS  # counted again from the restored timestep
+    ctx = train(agent_cfg, resume_from=first)
+    assert "has no saved replay memory" in capsys.readouterr().err
+    resumed = saved(ctx.run_dir / "checkpoints" / f"agent_{2 * STEPS}.pt")
+    assert _optimizer_steps(resumed) == _optimizer_steps(saved(first))  # no update yet
 
 
 def test_sac_resume_keeps_the_learned_entropy_coefficient(trained_runs, train, tiny_agent

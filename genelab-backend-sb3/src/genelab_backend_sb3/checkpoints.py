@@ -21,7 +21,7 @@ from typing import Any
 
 from genelab.errors import GenelabError
 from genelab.rl.compat import check_io_sizes, check_state_dict
-from genelab.runs import atomic_file
+from genelab.runs import atomic_file, keep_only
 from gymnasium import spaces
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
@@ -67,9 +67,7 @@ def save_checkpoint(model: BaseAlgorithm, path: Path, meta: dict[str, Any]) -> N
         buffer = replay_buffer_path(path)
         with atomic_file(buffer) as handle:
             model.save_replay_buffer(handle)
-        for old in path.parent.glob("replay_buffer_*.pkl"):
-            if old != buffer:
-                old.unlink(missing_ok=True)
+        keep_only(buffer, "replay_buffer_*.pkl")
     normalizer = model.get_vec_normalize_env()
     if normalizer is not None:
         meta = {**meta, NORMALIZER: {"obs_rms": copy.deepcopy(normalizer.obs_rms),

@@ -93,7 +93,12 @@ class SkrlBackend(Backend):
     def train(self, ctx: TrainContext) -> None:
         """Train in ``ctx.run_dir`` (resuming from ``ctx.resume_from`` when set)."""
         from genelab_backend_skrl.agents import build_agent
-        from genelab_backend_skrl.checkpoints import check_compatible, load_checkpoint, restore
+        from genelab_backend_skrl.checkpoints import (
+            check_compatible,
+            load_checkpoint,
+            restore,
+            restore_memory,
+        )
         from genelab_backend_skrl.trainer import Counters, GenelabSkrlTrainer
         from genelab_backend_skrl.wrapper import GenelabSkrlWrapper
 
@@ -110,8 +115,8 @@ class SkrlBackend(Backend):
                 restore(agent, state)
                 meta = state["genelab"]
                 counters = Counters(meta["iteration"], meta["timestep"], meta["wall_time"])
-                if not cfg.on_policy:  # the replay buffer starts empty again
-                    agent.cfg.learning_starts += counters.timestep
+                if not cfg.on_policy and not restore_memory(agent.memory, ctx.resume_from):
+                    agent.cfg.learning_starts += counters.timestep  # warm up the empty memory
             trainer = GenelabSkrlTrainer(
                 env, agent, algorithm=cfg.algorithm, steps_per_iteration=cfg.steps_per_iteration,
                 save_interval=cfg.save_interval, run_dir=ctx.run_dir, progress=ctx.progress,

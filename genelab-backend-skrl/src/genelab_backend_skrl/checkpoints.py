@@ -3,10 +3,13 @@
 A checkpoint is skrl's own layout (one ``state_dict`` per entry of the agent's
 ``checkpoint_modules``, loadable with ``agent.load``) plus a ``"genelab"`` entry with the
 algorithm, counters and agent state skrl does not save (SAC's entropy coefficient).
+Off-policy runs keep the replay memory of their latest checkpoint beside it
+(``memory_<timestep>.pt``).
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -14,8 +17,9 @@ from typing import Any
 import torch
 from genelab.errors import GenelabError
 from genelab.rl.compat import check_io_sizes, check_state_dict
-from genelab.runs import atomic_file
+from genelab.runs import atomic_file, keep_only
 from skrl.agents.torch import Agent
+from skrl.memories.torch import Memory
 
 #: Name pattern of checkpoint files (``<run>/checkpoints/agent_<timestep>.pt``).
 CHECKPOINT_PATTERN = r"agent_(\d+)\.pt"
@@ -81,6 +85,46 @@ def check_compatible(agent: Agent, state: dict[str, Any], *, algorithm: str, tas
         if isinstance(module, torch.nn.Module):
             check_state_dict(module.state_dict(), state[module_name], what=module_name,
                              checkpoint=checkpoint, task_id=task_id)
+
+
+def memory_path(checkpoint: Path) -> Path:
+    """The replay memory file saved with ``checkpoint`` (``memory_<timestep>.pt``)."""
+    return checkpoint.with_name(checkpoint.name.replace("agent_", "memory_", 1))
+
+
+def save_memory(memory: Memory, checkpoint: Path) -> None:
+    """Write the replay memory beside ``checkpoint`` atomically; older memories are deleted
+    (each holds the whole buffer, so only the latest checkpoint keeps one)."""
+    path = memory_path(checkpoint)
+    state = {"tensors": {name: memory.get_tensor_by_name(name)
+                         for name in memory.get_tensor_names()},
+             "memory_index": memory.memory_index, "env_index": memory.env_index,
+             "filled": memory.filled}
+    with atomic_file(path) as handle:
+        torch.save(state, handle)
+    keep_only(path, "memory_*.pt")
+
+
+def restore_memory(memory: Memory, checkpoint: Path) -> bool:
+    """Refill ``memory`` from the file saved with ``checkpoint``; ``False`` (with a note on
+    stderr) when there is none, or it was collected with another memory size or env count."""
+    path = memory_path(checkpoint)
+    if not path.exists():
+        print(f"note: {checkpoint.name} has no saved replay memory (only the latest "
+              "checkpoint keeps one); collecting a fresh one", file=sys.stderr)
+        return False
+    state = torch.load(path, map_location=memory.device, weights_only=False)
+    saved = state["tensors"]
+    mine = {name: memory.get_tensor_by_name(name) for name in memory.get_tensor_names()}
+    if set(saved) != set(mine) or any(saved[n].shape != t.shape for n, t in mine.items()):
+        print(f"note: the replay memory of {checkpoint.name} has other sizes than this run's "
+              "(memory size or env count changed); collecting a fresh one", file=sys.stderr)
+        return False
+    for name, tensor in mine.items():
+        tensor.copy_(saved[name])
+    memory.memory_index, memory.env_index = state["memory_index"], state["env_index"]
+    memory.filled = state["filled"]
+    return True
 
 
 def restore(agent: Agent, state: dict[str, Any], names: Iterable[str] | None = None) -> None:

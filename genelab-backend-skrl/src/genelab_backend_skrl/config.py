@@ -169,8 +169,8 @@ class _OffPolicyCfg:
         polyak: Soft target-update rate.
         actor_learning_rate: Adam learning rate of the policy.
         critic_learning_rate: Adam learning rate of the critics.
-        learning_starts: Vectorized env steps collected before the first update (also
-            after a resume: the replay buffer is not saved in checkpoints).
+        learning_starts: Vectorized env steps collected before the first update (again
+            after resuming from a checkpoint that has no saved replay memory).
         grad_norm_clip: Gradient norm clip (0: off).
     """
 

@@ -26,7 +26,8 @@ import torch
 from genelab.rl.progress import IterationStats, TrainingProgress
 from skrl.agents.torch import Agent
 
-from genelab_backend_skrl.checkpoints import checkpoint_path, save_checkpoint
+from genelab_backend_skrl.checkpoints import checkpoint_path, save_checkpoint, save_memory
+from genelab_backend_skrl.config import ON_POLICY
 from genelab_backend_skrl.wrapper import GenelabSkrlWrapper
 
 
@@ -151,9 +152,12 @@ class GenelabSkrlTrainer:
             self.progress.finish()
 
     def save(self) -> Path:
-        """Checkpoint the agent at the last finished iteration; returns the file."""
+        """Checkpoint the agent at the last finished iteration (off-policy: with its replay
+        memory); returns the file."""
         counters = self.counters
         path = checkpoint_path(self.run_dir, counters.timestep)
+        if self.algorithm not in ON_POLICY:
+            save_memory(self.agent.memory, path)
         save_checkpoint(self.agent, path, {
             "algorithm": self.algorithm, "iteration": counters.iteration,
             "timestep": counters.timestep, "env_steps": counters.timestep * self.env.num_envs,

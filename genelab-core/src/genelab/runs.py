@@ -145,6 +145,14 @@ def atomic_file(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
         raise
 
 
+def keep_only(path: Path, pattern: str) -> None:
+    """Delete the files beside ``path`` that match the glob ``pattern``, except ``path``
+    (e.g. replay buffers of older checkpoints: each holds the whole buffer)."""
+    for other in path.parent.glob(pattern):
+        if other != path:
+            other.unlink(missing_ok=True)
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
