@@ -187,3 +187,26 @@ def test_play_uses_the_runs_saved_agent_config(genelab, tmp_path):
     played = genelab("play", TASK, "--agent", "trained", "--steps", "3")
     assert played.returncode == 0, played.stderr[-3000:]
     assert "played 3 steps" in played.stdout
+
+
+def test_profile_writes_a_trace_of_env_steps_into_the_run(genelab, tmp_path):
+    result = genelab("train", TASK, *SMALL, "--profile",
+                     env={"GENELAB_PROFILE_SCHEDULE": "2,2,3,1"})
+    assert result.returncode == 0, result.stderr
+    (trace,) = runs(tmp_path)[0].glob("profiler/*.pt.trace.json")
+    events = json.loads(trace.read_text())["traceEvents"]
+    steps = {e["name"] for e in events if e.get("name", "").startswith("ProfilerStep#")}
+    assert steps == {"ProfilerStep#4", "ProfilerStep#5", "ProfilerStep#6"}  # the active window
+    assert any(e.get("name", "").startswith("aten::") for e in events)
+
+
+def test_profile_schedule_errors_and_too_short_runs(genelab, tmp_path, assert_one_line_error):
+    bad = genelab("train", TASK, *SMALL, "--profile", env={"GENELAB_PROFILE_SCHEDULE": "1,2"})
+    assert_one_line_error(bad, "GENELAB_PROFILE_SCHEDULE must be four integers")
+    assert not runs(tmp_path)
+    short = genelab("train", TASK, *SMALL, env={"GENELAB_PROFILE": "1",
+                                                "GENELAB_PROFILE_SCHEDULE": "100,5,10,1"})
+    assert short.returncode == 0, short.stderr
+    assert "profiling recorded no trace: the run took 24 env steps, the schedule needs 115" \
+        in short.stderr
+    assert not list(runs(tmp_path)[0].glob("profiler/*.json"))

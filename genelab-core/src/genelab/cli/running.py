@@ -40,6 +40,11 @@ def train(
         None, "--checkpoint", help="Resume from a checkpoint: PATH, 'latest' or an iteration."
     ),
     run: str = RUN,
+    profile: bool = typer.Option(
+        False, "--profile",
+        help="Write torch.profiler traces of a window of env steps to <run>/profiler "
+             "(schedule: GENELAB_PROFILE_SCHEDULE=wait,warmup,active,repeat, default 10,5,10,1).",
+    ),
 ) -> None:
     """Train TASK with the backend its agent config selects."""
     from genelab.overrides import parse_override_args
@@ -49,7 +54,7 @@ def train(
     result = train_task(
         task_id, preset=preset, overrides=overrides, num_envs=num_envs,
         max_iterations=max_iterations, seed=seed, device=device, log_root=log_dir,
-        run_name=run_name, resume=resume, checkpoint=checkpoint, run=run,
+        run_name=run_name, resume=resume, checkpoint=checkpoint, run=run, profile=profile,
     )
     minutes, seconds = divmod(int(result.seconds), 60)
     reward = "-" if result.mean_reward is None else f"{result.mean_reward:.2f}"

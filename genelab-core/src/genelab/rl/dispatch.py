@@ -87,13 +87,18 @@ def train_task(
     checkpoint: str | None = None,
     run: str = "latest",
     progress: TrainingProgress | None = None,
+    profile: bool = False,
 ) -> TrainResult:
     """Train ``task_id`` with the backend its agent config selects; return the run.
 
     ``max_iterations`` is the number of iterations to run now, also when resuming
     (additional to the checkpoint's). ``checkpoint`` (a path, "latest" or an iteration)
     or ``resume`` (latest checkpoint of the latest run) restores a previous run.
+    ``profile`` (or ``GENELAB_PROFILE=1``) writes ``torch.profiler`` traces of a window
+    of env steps to ``<run>/profiler/`` (see :mod:`genelab.profiling`).
     """
+    from genelab.profiling import profile_request
+
     task = TASKS.get(task_id)
     agent_cfg = task.agent_cfg(preset)
     info = select_backend(agent_cfg)
@@ -112,6 +117,7 @@ def train_task(
         parent = experiment_dir(log_root, backend.name, agent_cfg.experiment_name)
         resume_from = find_checkpoint(checkpoint or "latest", parent, run,
                                       backend.checkpoint_pattern)
+    profiling = profile_request(profile)
     device = resolve_device(device)
     seed_everything(agent_cfg.seed)
     from genelab.envs import ManagerBasedRlEnv
@@ -125,6 +131,8 @@ def train_task(
                  "resumed_from": str(resume_from) if resume_from else None}
         write_params(run_dir, task.env, agent_cfg,
                      run_info(task_id, agent_cfg.seed, backend.name, [info.distribution], extra))
+        if profiling is not None:
+            env.add_bridge(profiling.bridge(run_dir))
         progress = progress or TrainingProgress()
         ctx = TrainContext(task_id=task_id, env=env, env_cfg=task.env, agent_cfg=agent_cfg,
                            run_dir=run_dir, device=device, progress=progress,
