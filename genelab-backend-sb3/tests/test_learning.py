@@ -3,7 +3,8 @@
 Thresholds: PPO keeps the Cartpole pole up for >= 95% of the time limit; SAC swings the
 pendulum up and holds it (mean return above -200 per 200-step episode; random play
 scores about -1300); SAC + HER reaches the goal in >= 80% of Reach episodes (sparse
-reward; a policy that does nothing succeeds in about 1%).
+reward; a policy that does nothing succeeds in about 1%); TD3 and DDPG at least halve
+the random policy's cost on Pendulum and A2C doubles its Cartpole return.
 """
 
 from __future__ import annotations
@@ -57,3 +58,15 @@ def test_sac_with_her_reaches_sparse_goals(train, play_ctx) -> None:
     greedy, idle, _ = train_and_evaluate(train, play_ctx, "GeneLab-Reach-v0")
     assert idle["success_rate"] < 0.2, idle
     assert greedy["success_rate"] >= 0.8, (greedy, idle)
+
+
+@pytest.mark.learning
+@pytest.mark.parametrize(("task_id", "preset"), [("GeneLab-Pendulum-v0", "sb3_td3"),
+                                                 ("GeneLab-Pendulum-v0", "sb3_ddpg"),
+                                                 ("GeneLab-Cartpole-v0", "sb3_a2c")])
+def test_other_presets_beat_random(train, play_ctx, task_id, preset) -> None:
+    greedy, random, _ = train_and_evaluate(train, play_ctx, task_id, preset)
+    if task_id == "GeneLab-Pendulum-v0":  # returns are costs (negative)
+        assert greedy["return_mean"] > 0.5 * random["return_mean"], (greedy, random)
+    else:
+        assert greedy["return_mean"] > 2 * random["return_mean"], (greedy, random)
