@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -122,13 +123,17 @@ def test_validate_rejects_unsplittable_rollout(tiny_agent, short_env) -> None:
         env.close()
 
 
-def test_validate_refuses_multi_process_without_one_gpu_per_rank(tiny_agent, short_env,
-                                                                 monkeypatch) -> None:
+def test_validate_wants_one_gpu_per_rank_on_cuda_and_accepts_cpu_ranks(
+        tiny_agent, short_env, monkeypatch) -> None:
     monkeypatch.setenv("WORLD_SIZE", "2")
     monkeypatch.setenv("LOCAL_RANK", "1")
     env = ManagerBasedRlEnv(short_env(num_envs=4), device="cpu")
     try:
-        with pytest.raises(GenelabError, match="needs device cuda:1, got cpu"):
-            RslRlBackend().validate(tiny_agent(), env)
+        RslRlBackend().validate(tiny_agent(), env)  # CPU ranks train over gloo
+        # the same env as rank 1 would see it on a GPU machine (no GPU here to build one)
+        on_gpu = SimpleNamespace(device=torch.device("cuda:0"), num_envs=env.num_envs,
+                                 observation_dims=env.observation_dims)
+        with pytest.raises(GenelabError, match="needs device cuda:1, got cuda:0"):
+            RslRlBackend().validate(tiny_agent(), on_gpu)
     finally:
         env.close()

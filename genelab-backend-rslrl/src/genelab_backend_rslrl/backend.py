@@ -17,8 +17,9 @@ from genelab_backend_rslrl.config import RslRlOnPolicyRunnerCfg
 class RslRlBackend(Backend):
     """Trains :class:`RslRlOnPolicyRunnerCfg` agents; checkpoints are ``model_<it>.pt``.
 
-    Multi-process training is rsl_rl's own multi-GPU mode (``WORLD_SIZE`` > 1, one CUDA
-    device per process, NCCL); rank 0 alone writes TensorBoard events and checkpoints.
+    Multi-process training (``genelab train --gpus N``, ``WORLD_SIZE`` > 1) is rsl_rl's
+    multi-GPU mode: one CUDA device per process over NCCL, or CPU processes over gloo;
+    rank 0 alone writes TensorBoard events and checkpoints.
     """
 
     name: ClassVar[str] = "rsl_rl"
@@ -40,9 +41,9 @@ class RslRlBackend(Backend):
             )
         world_size = int(os.environ.get("WORLD_SIZE", "1"))
         wanted = f"cuda:{os.environ.get('LOCAL_RANK', '0')}"
-        if world_size > 1 and str(env.device) != wanted:
+        if world_size > 1 and env.device.type == "cuda" and str(env.device) != wanted:
             raise GenelabError(
-                f"rsl_rl trains on {world_size} processes only with one GPU each: this rank "
+                f"rsl_rl trains on {world_size} processes with one GPU each: this rank "
                 f"needs device {wanted}, got {env.device}"
             )
         if agent_cfg.clip_actions is not None and agent_cfg.clip_actions <= 0:
@@ -62,15 +63,18 @@ class RslRlBackend(Backend):
         runner = GenelabOnPolicyRunner(env, cfg.to_rsl_rl_dict(env.observation_groups),
                                        log_dir=str(ctx.run_dir), device=ctx.device,
                                        progress=ctx.progress)
-        if ctx.resume_from is not None:
-            state = load_checkpoint(ctx.resume_from, ctx.device)
-            for role in ("actor", "critic"):
-                check_compatible(getattr(runner.alg, role), state[f"{role}_state_dict"],
-                                 role=role, groups=runner.cfg["obs_groups"][role],
-                                 num_actions=env.num_actions, task_id=ctx.task_id,
-                                 checkpoint=ctx.resume_from)
-            runner.resume(ctx.resume_from)
-        runner.learn(cfg.max_iterations, init_at_random_ep_len=cfg.init_at_random_ep_len)
+        try:
+            if ctx.resume_from is not None:
+                state = load_checkpoint(ctx.resume_from, ctx.device)
+                for role in ("actor", "critic"):
+                    check_compatible(getattr(runner.alg, role), state[f"{role}_state_dict"],
+                                     role=role, groups=runner.cfg["obs_groups"][role],
+                                     num_actions=env.num_actions, task_id=ctx.task_id,
+                                     checkpoint=ctx.resume_from)
+                runner.resume(ctx.resume_from)
+            runner.learn(cfg.max_iterations, init_at_random_ep_len=cfg.init_at_random_ep_len)
+        finally:
+            runner.close()
 
     def inference_policy(self, ctx: PlayContext) -> Policy:
         """The checkpoint's actor (with its normalizer) as a deterministic-by-default policy."""

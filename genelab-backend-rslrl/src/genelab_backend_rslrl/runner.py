@@ -9,12 +9,17 @@ Differences from the stock runner, each at one seam:
 * :meth:`GenelabOnPolicyRunner.resume` continues *after* the checkpoint's iteration.
 * :meth:`GenelabOnPolicyRunner.learn` saves ``model_<it>.pt`` before re-raising
   ``KeyboardInterrupt`` or an error, and always flushes TensorBoard.
+* Multi-process training (torchrun's ``WORLD_SIZE`` > 1) on CPU uses the gloo backend:
+  rsl_rl only knows NCCL with one GPU per rank. Its parameter broadcast, gradient
+  all-reduce and normalizer synchronisation are plain ``torch.distributed`` calls and
+  work unchanged over gloo.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import os
 import statistics
 from collections.abc import Iterator
 from pathlib import Path
@@ -97,6 +102,27 @@ class GenelabOnPolicyRunner(OnPolicyRunner):
             gpu_global_rank=self.gpu_global_rank, device=self.device, progress=progress,
         )
 
+    def _configure_multi_gpu(self) -> None:
+        """rsl_rl's multi-GPU setup, or the same over gloo when the learner is on the CPU."""
+        if int(os.getenv("WORLD_SIZE", "1")) == 1 or str(self.device).startswith("cuda"):
+            super()._configure_multi_gpu()
+            return
+        self.gpu_world_size = int(os.environ["WORLD_SIZE"])
+        self.is_distributed = True
+        self.gpu_local_rank = int(os.getenv("LOCAL_RANK", "0"))
+        self.gpu_global_rank = int(os.getenv("RANK", "0"))
+        self.cfg["multi_gpu"] = {"global_rank": self.gpu_global_rank,
+                                 "local_rank": self.gpu_local_rank,
+                                 "world_size": self.gpu_world_size}
+        if not torch.distributed.is_initialized():
+            torch.distributed.init_process_group(backend="gloo", rank=self.gpu_global_rank,
+                                                 world_size=self.gpu_world_size)
+
+    def close(self) -> None:
+        """Leave the process group of a multi-process run (else gloo aborts at exit)."""
+        if self.is_distributed and torch.distributed.is_initialized():
+            torch.distributed.destroy_process_group()
+
     @property
     def progress(self) -> TrainingProgress | None:
         """The progress display this runner reports to."""
@@ -129,7 +155,9 @@ class GenelabOnPolicyRunner(OnPolicyRunner):
         if self.progress is not None:
             self.progress.start(first, first + num_learning_iterations, self.logger.tot_timesteps)
         try:
-            super().learn(num_learning_iterations, init_at_random_ep_len)
+            # rsl_rl prints one line per rank when it synchronises the first parameters
+            with _quiet() if self.is_distributed else contextlib.nullcontext():
+                super().learn(num_learning_iterations, init_at_random_ep_len)
         except BaseException:
             self._save_interrupted()
             raise

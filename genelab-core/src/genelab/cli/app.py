@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -50,7 +51,8 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except GenelabError as error:
-        typer.echo(f"error: {error}", err=True)
+        if os.environ.get("RANK", "0") == "0":  # under --gpus every rank fails alike
+            typer.echo(f"error: {error}", err=True)
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)

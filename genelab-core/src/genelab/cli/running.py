@@ -45,17 +45,39 @@ def train(
         help="Write torch.profiler traces of a window of env steps to <run>/profiler "
              "(schedule: GENELAB_PROFILE_SCHEDULE=wait,warmup,active,repeat, default 10,5,10,1).",
     ),
+    gpus: int = typer.Option(
+        None, "--gpus",
+        help="Train on N processes under torchrun (one GPU each, or CPU processes over gloo); "
+             "--num-envs is then the total over all of them.",
+    ),
+    num_envs_per_gpu: int = typer.Option(
+        None, "--num-envs-per-gpu", "--num_envs_per_gpu", help="With --gpus: envs per process.",
+    ),
+    run_dir: Path = typer.Option(None, "--run-dir", hidden=True),
 ) -> None:
     """Train TASK with the backend its agent config selects."""
+    import os
+
     from genelab.overrides import parse_override_args
     from genelab.rl.dispatch import train_task
 
+    if (gpus is not None or num_envs_per_gpu is not None) and "WORLD_SIZE" not in os.environ:
+        from genelab.rl.launch import LaunchRequest, launch
+
+        raise typer.Exit(launch(LaunchRequest(
+            task_id, gpus=1 if gpus is None else gpus, num_envs=num_envs,
+            num_envs_per_gpu=num_envs_per_gpu, preset=preset, override_args=tuple(ctx.args),
+            max_iterations=max_iterations, seed=seed, device=device, log_root=log_dir,
+            run_name=run_name, resume=resume, checkpoint=checkpoint, run=run, profile=profile)))
     overrides = parse_override_args(ctx.args, ("env", "agent"))
     result = train_task(
         task_id, preset=preset, overrides=overrides, num_envs=num_envs,
         max_iterations=max_iterations, seed=seed, device=device, log_root=log_dir,
         run_name=run_name, resume=resume, checkpoint=checkpoint, run=run, profile=profile,
+        run_dir=run_dir,
     )
+    if int(os.environ.get("RANK", "0")) != 0:
+        return  # rank 0 reports for every process
     minutes, seconds = divmod(int(result.seconds), 60)
     reward = "-" if result.mean_reward is None else f"{result.mean_reward:.2f}"
     length = "-" if result.mean_episode_length is None else f"{result.mean_episode_length:.1f}"

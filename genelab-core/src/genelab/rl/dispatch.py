@@ -88,6 +88,7 @@ def train_task(
     run: str = "latest",
     progress: TrainingProgress | None = None,
     profile: bool = False,
+    run_dir: Path | None = None,
 ) -> TrainResult:
     """Train ``task_id`` with the backend its agent config selects; return the run.
 
@@ -96,8 +97,17 @@ def train_task(
     or ``resume`` (latest checkpoint of the latest run) restores a previous run.
     ``profile`` (or ``GENELAB_PROFILE=1``) writes ``torch.profiler`` traces of a window
     of env steps to ``<run>/profiler/`` (see :mod:`genelab.profiling`).
+
+    Under torchrun (``WORLD_SIZE`` > 1, see :mod:`genelab.rl.launch`) every rank trains
+    ``num_envs`` envs seeded with ``seed + rank`` in the shared ``run_dir``; rank 0 alone
+    writes params, progress and (through the backend) events and checkpoints.
     """
     from genelab.profiling import profile_request
+
+    rank, world_size = int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
+    if world_size > 1 and run_dir is None:
+        raise GenelabError("a multi-process run needs one shared run directory: start it "
+                           "with genelab train TASK --gpus N")
 
     task = TASKS.get(task_id)
     agent_cfg = task.agent_cfg(preset)
@@ -109,7 +119,7 @@ def train_task(
         agent_cfg.max_iterations = max_iterations
     if seed is not None:
         agent_cfg.seed = seed
-    task.env.seed = agent_cfg.seed
+    task.env.seed = agent_cfg.seed + rank
     backend = info.backend
     check_launch(backend, agent_cfg, task.env.num_envs)
     resume_from = None
@@ -119,28 +129,34 @@ def train_task(
                                       backend.checkpoint_pattern)
     profiling = profile_request(profile)
     device = resolve_device(device)
-    seed_everything(agent_cfg.seed)
+    if world_size > 1 and device == "cuda":
+        device = f"cuda:{os.environ.get('LOCAL_RANK', '0')}"
+    seed_everything(agent_cfg.seed + rank)
     from genelab.envs import ManagerBasedRlEnv
 
     env = ManagerBasedRlEnv(task.env, device=device)
     try:
         backend.validate(agent_cfg, env)
-        run_dir = new_run_dir(log_root, backend.name, agent_cfg.experiment_name,
-                              run_name if run_name is not None else agent_cfg.run_name)
-        extra = {"device": device, "num_envs": env.num_envs, "preset": preset,
-                 "resumed_from": str(resume_from) if resume_from else None}
-        write_params(run_dir, task.env, agent_cfg,
-                     run_info(task_id, agent_cfg.seed, backend.name, [info.distribution], extra))
+        if run_dir is None:
+            run_dir = new_run_dir(log_root, backend.name, agent_cfg.experiment_name,
+                                  run_name if run_name is not None else agent_cfg.run_name)
+        if rank == 0:
+            extra = {"device": device, "num_envs": env.num_envs * world_size,
+                     "world_size": world_size, "num_envs_per_rank": env.num_envs,
+                     "preset": preset, "resumed_from": str(resume_from) if resume_from else None,
+                     "launched_by": os.environ.get("GENELAB_LAUNCHED_BY")}
+            write_params(run_dir, task.env, agent_cfg, run_info(
+                task_id, agent_cfg.seed, backend.name, [info.distribution], extra))
         if profiling is not None:
             env.add_bridge(profiling.bridge(run_dir))
-        progress = progress or TrainingProgress()
+        progress = progress or TrainingProgress(enabled=rank == 0)
         ctx = TrainContext(task_id=task_id, env=env, env_cfg=task.env, agent_cfg=agent_cfg,
                            run_dir=run_dir, device=device, progress=progress,
-                           resume_from=resume_from)
+                           resume_from=resume_from, rank=rank, world_size=world_size)
         try:
             backend.train(ctx)
         except GenelabError:
-            if progress.last is None:  # refused before training started: leave nothing behind
+            if progress.last is None and rank == 0:  # refused before training: leave no run
                 shutil.rmtree(run_dir, ignore_errors=True)
             raise
         finally:

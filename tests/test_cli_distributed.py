@@ -1,0 +1,89 @@
+"""``genelab train --gpus N`` end to end: torchrun, CPU ranks over gloo, one run directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+TASK = "GeneLab-Cartpole-v0"
+SMALL = ("--agent.steps_per_iteration=8", "--agent.save_interval=1")
+
+
+def runs(root: Path) -> list[Path]:
+    return sorted(p for p in (root / "logs" / "rsl_rl").glob("*/*") if p.is_dir())
+
+
+def test_two_ranks_train_one_run_and_resume(genelab, tmp_path) -> None:
+    first = genelab("train", TASK, "--gpus", "2", "--num-envs", "16", "--max-iterations", "3",
+                    *SMALL)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert first.stdout.count("done: 3 iterations") == 1  # rank 0 alone reports
+    (run,) = runs(tmp_path)
+    assert sorted(p.name for p in run.glob("model_*.pt")) == ["model_0.pt", "model_1.pt",
+                                                              "model_2.pt"]
+    assert len(list(run.glob("events.out.tfevents.*"))) == 1  # rank 0 alone writes
+    info = json.loads((run / "params" / "run.json").read_text())
+    assert (info["world_size"], info["num_envs"], info["num_envs_per_rank"]) == (2, 16, 8)
+    assert "--gpus 2" in info["launched_by"]
+    checkpoint = torch.load(run / "model_2.pt", weights_only=False)
+    assert checkpoint["infos"]["env_steps"] == 3 * 8 * 16  # both ranks' envs were stepped
+
+    resumed = genelab("train", TASK, "--gpus", "2", "--num-envs-per-gpu", "8", "--resume",
+                      "--max-iterations", "1", *SMALL)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    second = runs(tmp_path)[-1]
+    assert [p.name for p in second.glob("model_*.pt")] == ["model_3.pt"]
+    info = json.loads((second / "params" / "run.json").read_text())
+    assert info["resumed_from"] == str((run / "model_2.pt").resolve())
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--gpus", "2", "--num-envs", "15"), "--num-envs 15 (the total over all processes) "
+                                          "does not split evenly over --gpus 2"),
+    (("--gpus", "2", "--preset", "sb3_ppo"), "the sb3 backend trains in one process"),
+    (("--gpus", "2", "--preset", "skrl_ppo"), "the skrl backend trains in one process"),
+    (("--gpus", "0"), "--gpus must be at least 1"),
+    (("--gpus", "2", "--num-envs", "8", "--num-envs-per-gpu", "3"), "contradicts"),
+    (("--gpus", "2", "--env.sim.ddt", "0.1"), "unknown override key"),
+])
+def test_launch_errors_are_one_line_and_leave_no_run(genelab, tmp_path, assert_one_line_error,
+                                                     args, message) -> None:
+    assert_one_line_error(genelab("train", TASK, *args), message)
+    assert not (tmp_path / "logs").exists() or not any((tmp_path / "logs").rglob("params"))
+
+
+def test_ranks_refusing_the_config_give_one_error_and_leave_no_run(
+        genelab, tmp_path, assert_one_line_error) -> None:
+    # valid for the parent, refused on the ranks (the validation needs the built env)
+    result = genelab("train", TASK, "--gpus", "2", "--num-envs", "4", "--max-iterations", "1",
+                     "--agent.algorithm.num_mini_batches=99")
+    assert_one_line_error(result, "cannot be split into 99 mini-batches")
+    assert not runs(tmp_path)
+
+
+def test_ctrl_c_reaches_every_rank_and_rank_0_saves(tmp_path) -> None:
+    process = subprocess.Popen(  # its own process group, as a terminal's foreground job
+        [sys.executable, "-m", "genelab", "train", TASK, "--gpus", "2", "--num-envs", "8",
+         "--max-iterations", "100000", "--agent.steps_per_iteration=8",
+         "--agent.save_interval=100000"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not list(tmp_path.glob("logs/rsl_rl/*/*/events.*")):
+        time.sleep(0.5)
+    time.sleep(3)  # let a few iterations run
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr[-3000:]
+    assert "Traceback" not in stderr
+    (run,) = runs(tmp_path)
+    saved = sorted(int(p.stem.split("_")[1]) for p in run.glob("model_*.pt"))
+    assert saved[0] == 0 and saved[-1] > 0  # the first and the interrupted iteration
