@@ -105,9 +105,6 @@ def train_task(
     from genelab.profiling import profile_request
 
     rank, world_size = int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
-    if world_size > 1 and run_dir is None:
-        raise GenelabError("a multi-process run needs one shared run directory: start it "
-                           "with genelab train TASK --gpus N")
 
     task = TASKS.get(task_id)
     agent_cfg = task.agent_cfg(preset)
@@ -122,6 +119,9 @@ def train_task(
     task.env.seed = agent_cfg.seed + rank
     backend = info.backend
     check_launch(backend, agent_cfg, task.env.num_envs)
+    if world_size > 1 and run_dir is None:
+        raise GenelabError("a multi-process run needs one shared run directory: start it "
+                           "with genelab train TASK --gpus N")
     resume_from = None
     if resume or checkpoint:
         parent = experiment_dir(log_root, backend.name, agent_cfg.experiment_name)
