@@ -87,3 +87,11 @@ def test_ctrl_c_reaches_every_rank_and_rank_0_saves(tmp_path) -> None:
     (run,) = runs(tmp_path)
     saved = sorted(int(p.stem.split("_")[1]) for p in run.glob("model_*.pt"))
     assert saved[0] == 0 and saved[-1] > 0  # the first and the interrupted iteration
+
+
+def test_a_hand_made_torchrun_launch_is_told_to_use_gpus(genelab, tmp_path,
+                                                          assert_one_line_error) -> None:
+    result = genelab("train", TASK, env={"WORLD_SIZE": "2", "RANK": "0"})
+    assert_one_line_error(result, "a multi-process run needs one shared run directory",
+                          "--gpus N")
+    assert not (tmp_path / "logs").exists()
