@@ -95,3 +95,11 @@ def test_a_hand_made_torchrun_launch_is_told_to_use_gpus(genelab, tmp_path,
     assert_one_line_error(result, "a multi-process run needs one shared run directory",
                           "--gpus N")
     assert not (tmp_path / "logs").exists()
+
+
+def test_list_backends_says_which_accept_gpus(genelab) -> None:
+    header, *lines = genelab("list", "backends").stdout.splitlines()
+    start = header.index("--gpus")  # a column of the table
+    column = {line.split()[0]: line[start:].split()[0] for line in lines if line.strip()}
+    assert {name: column[name] for name in ("rsl_rl", "skrl", "sb3")} == {
+        "rsl_rl": "yes", "skrl": "no", "sb3": "no"}

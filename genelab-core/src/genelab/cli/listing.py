@@ -36,9 +36,11 @@ def list_backends() -> None:
     for config_type, infos in registered_backends().items():
         for info in infos:
             rows.append((info.backend.name, f"{config_type.__module__}.{config_type.__name__}",
-                         ", ".join(info.backend.algorithms), info.distribution, info.version))
+                         ", ".join(info.backend.algorithms),
+                         "yes" if info.backend.distributed else "no", info.distribution,
+                         info.version))
     if rows:
-        header = ("name", "config type", "algorithms", "distribution", "version")
+        header = ("name", "config type", "algorithms", "--gpus", "distribution", "version")
         widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
         for row in [header, *sorted(rows)]:
             typer.echo("  ".join(f"{c:<{w}}" for c, w in zip(row, widths, strict=True)).rstrip())
