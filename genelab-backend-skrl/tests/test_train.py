@@ -106,6 +106,19 @@ def test_resume_without_a_replay_memory_warms_up_again(trained_runs, train, tiny
     assert _optimizer_steps(resumed) == _optimizer_steps(saved(first))  # no update yet
 
 
+def test_td3_resume_continues_its_policy_delay_phase(trained_runs, train, tiny_agent
+                                                      ) -> None:
+    checkpoint = trained_runs("TD3").last_checkpoint
+    counted = saved(checkpoint)["genelab"]["extra"]["update_counter"]
+    assert counted > 0
+    agent_cfg = tiny_agent("TD3")
+    agent_cfg.max_iterations = 1
+    ctx = train(agent_cfg, resume_from=checkpoint)
+    resumed = saved(ctx.run_dir / "checkpoints" / f"agent_{4 * STEPS}.pt")
+    # one gradient step per vectorized step: the counter continues, it does not restart
+    assert resumed["genelab"]["extra"]["update_counter"] == counted + STEPS
+
+
 def test_sac_resume_keeps_the_learned_entropy_coefficient(trained_runs, train, tiny_agent
                                                           ) -> None:
     checkpoint = trained_runs("SAC").last_checkpoint

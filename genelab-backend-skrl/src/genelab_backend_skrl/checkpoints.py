@@ -2,7 +2,8 @@
 
 A checkpoint is skrl's own layout (one ``state_dict`` per entry of the agent's
 ``checkpoint_modules``, loadable with ``agent.load``) plus a ``"genelab"`` entry with the
-algorithm, counters and agent state skrl does not save (SAC's entropy coefficient).
+algorithm, counters and agent state skrl does not save (SAC's entropy coefficient, TD3's
+update counter).
 Off-policy runs keep the replay memory of their latest checkpoint beside it
 (``memory_<timestep>.pt``).
 """
@@ -32,8 +33,15 @@ def checkpoint_path(run_dir: Path, timestep: int) -> Path:
 
 
 def _extra_state(agent: Agent) -> dict[str, Any]:
+    """Agent state skrl does not save: SAC's entropy coefficient, TD3's update counter
+    (its policy-delay phase)."""
+    extra: dict[str, Any] = {}
     coefficient = getattr(agent, "log_entropy_coefficient", None)
-    return {} if coefficient is None else {"log_entropy_coefficient": coefficient.detach().clone()}
+    if coefficient is not None:
+        extra["log_entropy_coefficient"] = coefficient.detach().clone()
+    if hasattr(agent, "_update_counter"):
+        extra["update_counter"] = int(agent._update_counter)
+    return extra
 
 
 def save_checkpoint(agent: Agent, path: Path, meta: dict[str, Any]) -> None:
@@ -131,8 +139,11 @@ def restore(agent: Agent, state: dict[str, Any], names: Iterable[str] | None = N
     """Load checkpoint modules (all, or ``names``) and the extra agent state into ``agent``."""
     for module_name in names if names is not None else agent.checkpoint_modules:
         agent.checkpoint_modules[module_name].load_state_dict(state[module_name])
-    coefficient = state[META]["extra"].get("log_entropy_coefficient")
+    extra = state[META]["extra"]
+    coefficient = extra.get("log_entropy_coefficient")
     if coefficient is not None and hasattr(agent, "log_entropy_coefficient"):
         with torch.no_grad():
             agent.log_entropy_coefficient.copy_(coefficient)
         agent._entropy_coefficient = torch.exp(agent.log_entropy_coefficient.detach())
+    if "update_counter" in extra and hasattr(agent, "_update_counter"):
+        agent._update_counter = extra["update_counter"]
