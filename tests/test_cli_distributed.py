@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -53,6 +54,11 @@ def test_two_ranks_train_one_run_and_resume(genelab, tmp_path) -> None:
     (("--gpus", "0"), "--gpus must be at least 1"),
     (("--gpus", "2", "--num-envs", "8", "--num-envs-per-gpu", "3"), "contradicts"),
     (("--gpus", "2", "--env.sim.ddt", "0.1"), "unknown override key"),
+    (("--gpus", "1", "--nnodes", "2"), "training on several nodes needs --rdzv-endpoint"),
+    (("--gpus", "1", "--nnodes", "2", "--node-rank", "2", "--rdzv-endpoint", "h:1"),
+     "--node-rank must be between 0 and 1"),
+    (("--gpus", "2", "--nnodes", "2", "--rdzv-endpoint", "h:1", "--num-envs", "6"),
+     "does not split evenly over --gpus 2 x --nnodes 2"),
 ])
 def test_launch_errors_are_one_line_and_leave_no_run(genelab, tmp_path, assert_one_line_error,
                                                      args, message) -> None:
@@ -103,3 +109,24 @@ def test_list_backends_says_which_accept_gpus(genelab) -> None:
     column = {line.split()[0]: line[start:].split()[0] for line in lines if line.strip()}
     assert {name: column[name] for name in ("rsl_rl", "skrl", "sb3")} == {
         "rsl_rl": "yes", "skrl": "no", "sb3": "no"}
+
+
+def test_two_nodes_join_one_rendezvous_and_node_0_writes(tmp_path) -> None:
+    with socket.socket() as probe:  # a free port for node 0's rendezvous
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    nodes = [subprocess.Popen(  # two "machines" sharing one file system
+        [sys.executable, "-m", "genelab", "train", TASK, "--gpus", "1", "--nnodes", "2",
+         "--node-rank", str(rank), "--rdzv-endpoint", f"127.0.0.1:{port}", "--num-envs", "16",
+         "--max-iterations", "2", *SMALL],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for rank in (0, 1)]
+    outputs = [node.communicate(timeout=300) for node in nodes]
+    assert [node.returncode for node in nodes] == [0, 0], outputs
+    assert "done: 2 iterations" in outputs[0][0]
+    assert "node 1 of 2: done" in outputs[1][0]
+    (run,) = runs(tmp_path)
+    info = json.loads((run / "params" / "run.json").read_text())
+    assert (info["world_size"], info["num_envs_per_rank"]) == (2, 8)
+    checkpoint = torch.load(run / "model_1.pt", weights_only=False)
+    assert checkpoint["infos"]["env_steps"] == 2 * 8 * 16

@@ -33,3 +33,14 @@ def test_ranks_get_the_split_the_shared_run_and_the_resolved_checkpoint() -> Non
                         "--preset", "p", "--max-iterations", "5", "--seed", "3",
                         "--checkpoint", "/runs/r0/model_9.pt", "--profile",
                         "--env.sim.dt", "0.01"]
+
+
+def test_several_nodes_use_a_static_rendezvous_on_node_0() -> None:
+    request = LaunchRequest("GeneLab-Cartpole-v0", gpus=4, nnodes=2, node_rank=1,
+                            rdzv_endpoint="node0:29500")
+    request.check_nodes()
+    args = torchrun_args(request, 8, Path("/scratch"), None)
+    assert args[:4] == ["--nnodes=2", "--node-rank=1", "--rdzv-endpoint=node0:29500",
+                        "--nproc_per_node=4"]
+    assert request.processes == "--gpus 4 x --nnodes 2"
+    assert envs_per_rank(8, 64, None, default_total=1, label=request.processes) == 8

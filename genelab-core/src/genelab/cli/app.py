@@ -51,7 +51,7 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except GenelabError as error:
-        if os.environ.get("RANK", "0") == "0":  # under --gpus every rank fails alike
+        if os.environ.get("LOCAL_RANK", "0") == "0":  # under --gpus: one line per machine
             typer.echo(f"error: {error}", err=True)
         sys.exit(error.exit_code)
     except KeyboardInterrupt:

@@ -53,6 +53,11 @@ def train(
     num_envs_per_gpu: int = typer.Option(
         None, "--num-envs-per-gpu", "--num_envs_per_gpu", help="With --gpus: envs per process.",
     ),
+    nnodes: int = typer.Option(1, "--nnodes", help="With --gpus: number of machines."),
+    node_rank: int = typer.Option(0, "--node-rank", "--node_rank",
+                                  help="With --nnodes: this machine's index (0 writes the run)."),
+    rdzv_endpoint: str = typer.Option(None, "--rdzv-endpoint", "--rdzv_endpoint",
+                                      help="With --nnodes: HOST:PORT of node 0."),
     run_dir: Path = typer.Option(None, "--run-dir", hidden=True),
 ) -> None:
     """Train TASK with the backend its agent config selects."""
@@ -68,7 +73,8 @@ def train(
             task_id, gpus=1 if gpus is None else gpus, num_envs=num_envs,
             num_envs_per_gpu=num_envs_per_gpu, preset=preset, override_args=tuple(ctx.args),
             max_iterations=max_iterations, seed=seed, device=device, log_root=log_dir,
-            run_name=run_name, resume=resume, checkpoint=checkpoint, run=run, profile=profile)))
+            run_name=run_name, resume=resume, checkpoint=checkpoint, run=run, profile=profile,
+            nnodes=nnodes, node_rank=node_rank, rdzv_endpoint=rdzv_endpoint)))
     overrides = parse_override_args(ctx.args, ("env", "agent"))
     result = train_task(
         task_id, preset=preset, overrides=overrides, num_envs=num_envs,

@@ -3,9 +3,11 @@
 The parent process checks everything a user can get wrong (task, preset, overrides,
 backend, env split, checkpoint), creates ONE run directory and runs torchrun
 (``--standalone --nproc_per_node=N -m genelab train ...``) with the per-rank env count,
-that run directory and the resolved checkpoint. Each rank
-seeds with ``seed + rank``; rank 0 alone writes params, TensorBoard events and
-checkpoints (see :func:`genelab.rl.dispatch.train_task`). On CUDA rank ``r`` uses
+that run directory and the resolved checkpoint. With ``--nnodes`` / ``--node-rank`` /
+``--rdzv-endpoint`` the same command on every node joins one static rendezvous; node 0
+owns the run directory (checkpoints to resume from must be on a shared file system).
+Each rank seeds with ``seed + rank``; rank 0 alone writes params, TensorBoard events and
+checkpoints (see :func:`genelab.rl.dispatch.train_task`). On CUDA a rank uses
 ``cuda:<local rank>``; on CPU the ranks synchronise over gloo, so the path runs anywhere.
 """
 
@@ -16,6 +18,7 @@ import os
 import shlex
 import shutil
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,26 +55,50 @@ class LaunchRequest:
     checkpoint: str | None = None
     run: str = "latest"
     profile: bool = False
+    nnodes: int = 1
+    node_rank: int = 0
+    rdzv_endpoint: str | None = None
+
+    def check_nodes(self) -> None:
+        """Multi-node settings: ``--node-rank`` in range, a rendezvous endpoint when needed."""
+        if self.nnodes < 1:
+            raise GenelabError(f"--nnodes must be at least 1 (got {self.nnodes})")
+        if not 0 <= self.node_rank < self.nnodes:
+            raise GenelabError(f"--node-rank must be between 0 and {self.nnodes - 1} "
+                               f"(got {self.node_rank})")
+        if self.nnodes > 1 and not self.rdzv_endpoint:
+            raise GenelabError("training on several nodes needs --rdzv-endpoint HOST:PORT "
+                               "(the address of node 0, the same on every node)")
+
+    @property
+    def processes(self) -> str:
+        """How the process count reads in messages: ``--gpus 2`` or ``--gpus 2 x --nnodes 3``."""
+        nodes = f" x --nnodes {self.nnodes}" if self.nnodes > 1 else ""
+        return f"--gpus {self.gpus}{nodes}"
 
 
-def envs_per_rank(gpus: int, num_envs: int | None, num_envs_per_gpu: int | None,
-                  default_total: int) -> int:
-    """Envs each process simulates: ``--num-envs`` is the total, split evenly."""
-    if gpus < 1:
-        raise GenelabError(f"--gpus must be at least 1 (got {gpus})")
+def envs_per_rank(processes: int, num_envs: int | None, num_envs_per_gpu: int | None,
+                  default_total: int, label: str = "") -> int:
+    """Envs each of ``processes`` simulates: ``--num-envs`` is the total, split evenly.
+
+    ``label`` names the process count in messages (default ``--gpus <processes>``).
+    """
+    label = label or f"--gpus {processes}"
+    if processes < 1:
+        raise GenelabError(f"--gpus must be at least 1 (got {processes})")
     if num_envs_per_gpu is not None:
-        if num_envs is not None and num_envs != num_envs_per_gpu * gpus:
+        if num_envs is not None and num_envs != num_envs_per_gpu * processes:
             raise GenelabError(f"--num-envs {num_envs} (total) contradicts --num-envs-per-gpu "
-                               f"{num_envs_per_gpu} x --gpus {gpus}; give one of them")
+                               f"{num_envs_per_gpu} x {label}; give one of them")
         if num_envs_per_gpu < 1:
             raise GenelabError(f"--num-envs-per-gpu must be at least 1 (got {num_envs_per_gpu})")
         return num_envs_per_gpu
     total = default_total if num_envs is None else num_envs
-    if total < gpus or total % gpus:
+    if total < processes or total % processes:
         raise GenelabError(f"--num-envs {total} (the total over all processes) does not split "
-                           f"evenly over --gpus {gpus}; use a multiple of {gpus} or "
+                           f"evenly over {label}; use a multiple of {processes} or "
                            "--num-envs-per-gpu")
-    return total // gpus
+    return total // processes
 
 
 def torchrun_args(request: LaunchRequest, per_rank: int, run_dir: Path,
@@ -85,7 +112,12 @@ def torchrun_args(request: LaunchRequest, per_rank: int, run_dir: Path,
             args += [flag, str(value)]
     if request.profile:
         args.append("--profile")
-    return ["--standalone", f"--nproc_per_node={request.gpus}", "-m", "genelab", "train",
+    if request.nnodes == 1:
+        nodes = ["--standalone"]
+    else:  # static rendezvous: node 0's first process is rank 0, the one that writes
+        nodes = [f"--nnodes={request.nnodes}", f"--node-rank={request.node_rank}",
+                 f"--rdzv-endpoint={request.rdzv_endpoint}"]
+    return [*nodes, f"--nproc_per_node={request.gpus}", "-m", "genelab", "train",
             *args, *request.override_args]
 
 
@@ -122,19 +154,31 @@ def launch(request: LaunchRequest) -> int:
                     parse_override_args(list(request.override_args), ("env", "agent")))
     if not backend.distributed:
         raise GenelabError(f"the {backend.name} backend trains in one process; drop --gpus")
-    per_rank = envs_per_rank(request.gpus, request.num_envs, request.num_envs_per_gpu,
-                             task.env.num_envs)
+    request.check_nodes()
+    per_rank = envs_per_rank(request.gpus * request.nnodes, request.num_envs,
+                             request.num_envs_per_gpu, task.env.num_envs, request.processes)
     checkpoint = None
-    if request.resume or request.checkpoint:
+    if request.resume or request.checkpoint:  # every node reads it (a shared file system)
         parent = experiment_dir(request.log_root, backend.name, agent_cfg.experiment_name)
         checkpoint = find_checkpoint(request.checkpoint or "latest", parent, request.run,
                                      backend.checkpoint_pattern).resolve()
-    run_name = request.run_name if request.run_name is not None else agent_cfg.run_name
-    run_dir = new_run_dir(request.log_root, backend.name, agent_cfg.experiment_name, run_name)
+    if request.node_rank == 0:
+        run_name = request.run_name if request.run_name is not None else agent_cfg.run_name
+        run_dir = new_run_dir(request.log_root, backend.name, agent_cfg.experiment_name,
+                              run_name)
+    else:  # ranks of other nodes never write: a scratch directory stands in
+        run_dir = Path(tempfile.mkdtemp(prefix="genelab-rank-"))
     # the ranks inherit these: threads per rank (torchrun would pick 1) and the command line
     os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // request.gpus)))
     os.environ[LAUNCHED_BY] = shlex.join(sys.argv)
-    code = _run_ranks(torchrun_args(request, per_rank, run_dir.resolve(), checkpoint))
+    try:
+        code = _run_ranks(torchrun_args(request, per_rank, run_dir.resolve(), checkpoint))
+    finally:
+        if request.node_rank != 0:
+            shutil.rmtree(run_dir, ignore_errors=True)
     if code != 0 and not list_checkpoints(run_dir, backend.checkpoint_pattern):
         shutil.rmtree(run_dir, ignore_errors=True)
+    if code == 0 and request.node_rank != 0:
+        print(f"node {request.node_rank} of {request.nnodes}: done "
+              "(node 0 wrote the run directory)")
     return code
