@@ -25,27 +25,13 @@ from genelab.envs import ManagerBasedRlEnv
 from genelab.registry import TASKS
 from genelab.rl import PlayContext, TrainContext
 from genelab.rl.evaluate import evaluate
-from genelab.rl.progress import IterationStats, TrainingProgress
+from genelab.rl.progress import TrainingProgress
 from genelab_backend_rslrl.backend import RslRlBackend
 from genelab_backend_rslrl.wrapper import RslRlVecEnvWrapper
+from solve_watch import SolveWatch
 
 TASK = "GeneLab-Cartpole-v0"
 SOLVED = 0.95
-
-
-class SolveWatch(TrainingProgress):
-    """Silent progress that remembers when the training episode length crossed the bar."""
-
-    def __init__(self, target: float) -> None:
-        super().__init__(enabled=False)
-        self.target = target
-        self.solved: tuple[int, float] | None = None
-
-    def update(self, stats: IterationStats) -> None:
-        super().update(stats)
-        length = stats.mean_episode_length
-        if self.solved is None and length is not None and length >= self.target:
-            self.solved = (stats.iteration, time.perf_counter() - self._start_time)
 
 
 def _env(seed: int) -> tuple[object, ManagerBasedRlEnv]:
@@ -84,7 +70,7 @@ def time_to_solve(seed: int, root: Path) -> None:
         env.close()
     total = time.perf_counter() - start
     greedy = greedy_mean_length(agent_cfg, run_dir / f"model_{agent_cfg.max_iterations - 1}.pt")
-    reached = (f"iteration {watch.solved[0]} after {watch.solved[1]:.1f} s"
+    reached = (f"iteration {watch.solved.iteration} after {watch.solved.seconds:.1f} s"
                if watch.solved else "never")
     print(f"seed {seed}: {env.num_envs} envs, {agent_cfg.max_iterations} iterations in "
           f"{total:.1f} s; train ep len >= {SOLVED:.0%} of {env.max_episode_length} at "

@@ -36,8 +36,8 @@ import torch
 from genelab.envs import ManagerBasedRlEnv
 from genelab.registry import TASKS
 from genelab.rl import TrainContext
-from genelab.rl.progress import IterationStats, TrainingProgress
 from genelab_backend_sb3.backend import Sb3Backend
+from solve_watch import Solved, SolveWatch
 from stable_baselines3 import PPO
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.env_util import make_vec_env
@@ -65,26 +65,6 @@ class Outcome:
         return f"solved after {solved}; {rate:9,.0f} env-steps/s overall"
 
 
-class SolveWatch(TrainingProgress):
-    """Silent progress display that stops training once the task counts as solved."""
-
-    def __init__(self, target: float) -> None:
-        super().__init__(enabled=False)
-        self.target = target
-        self.solved: tuple[float, int] | None = None
-
-    def update(self, stats: IterationStats) -> None:
-        super().update(stats)
-        length = stats.mean_episode_length
-        if length is not None and length >= self.target:
-            self.solved = (time.perf_counter() - self._start_time, stats.env_steps)
-            raise _Solved
-
-
-class _Solved(Exception):
-    """Raised by the watchers to end a run once solved."""
-
-
 class SolveCallback(BaseCallback):
     """The same check for plain SB3: after every update (when the next rollout starts)."""
 
@@ -98,7 +78,7 @@ class SolveCallback(BaseCallback):
         episodes = self.model.ep_info_buffer
         if episodes and statistics.mean(e["l"] for e in episodes) >= self.target:
             self.solved = (time.perf_counter() - self.start, self.model.num_timesteps)
-            raise _Solved
+            raise Solved
 
     def _on_step(self) -> bool:
         return True
@@ -114,21 +94,21 @@ def genelab_run(seed: int, max_iterations: int, root: Path) -> Outcome:
     torch.manual_seed(seed)
     start = time.perf_counter()
     env = ManagerBasedRlEnv(task.env, device="cpu")
-    watch = SolveWatch(SOLVED * env.max_episode_length)
+    watch = SolveWatch(SOLVED * env.max_episode_length, stop=True)
     run_dir = root / f"genelab_{seed}"
     run_dir.mkdir()
     try:
         Sb3Backend().train(TrainContext(task_id=TASK, env=env, env_cfg=task.env,
                                         agent_cfg=agent_cfg, run_dir=run_dir, device="cpu",
                                         progress=watch))
-    except _Solved:
+    except Solved:
         pass
     finally:
         env.close()
     seconds = time.perf_counter() - start
     solved = watch.solved
     steps = watch.last.env_steps if watch.last else 0
-    return Outcome(solved and solved[0], solved and solved[1], seconds, steps)
+    return Outcome(solved and solved.seconds, solved and solved.env_steps, seconds, steps)
 
 
 def plain_sb3_run(seed: int, max_iterations: int) -> Outcome:
@@ -148,7 +128,7 @@ def plain_sb3_run(seed: int, max_iterations: int) -> Outcome:
     callback.start = start
     try:
         model.learn(max_iterations * n_steps * n_envs, callback=callback)
-    except _Solved:
+    except Solved:
         pass
     seconds = time.perf_counter() - start
     solved = callback.solved
