@@ -22,7 +22,8 @@ def test_wrapper_speaks_rsl_rl_vec_env(short_env) -> None:
         wrapper.episode_length_buf = torch.tensor([0, 1, 2, 0])
         assert env.episode_length_buf.tolist() == [0, 1, 2, 0]  # written through
         obs, rewards, dones, extras = wrapper.step(torch.zeros(4, env.action_dim))
-        assert wrapper.get_observations() is obs  # cached, never recomputed
+        latest = wrapper.get_observations()  # the env's own tensors, never recomputed
+        assert all(latest[k] is env.obs_buf[k] and torch.equal(latest[k], obs[k]) for k in obs.keys())
         assert rewards.shape == dones.shape == extras["time_outs"].shape == (4,)
         assert extras["time_outs"].tolist() == [False, False, True, False]
         assert dones[2]  # the time-out is a done, marked as a truncation

@@ -219,7 +219,7 @@ def test_cli_trains_reach_with_her_by_default_and_evaluates_success(tmp_path) ->
     assert run.returncode == 0, run.stderr
     found = sorted((tmp_path / "sb3" / "reach_sac_her").glob("*/checkpoints/*"))
     assert [p.name for p in found] == ["model_160.zip", "model_960.zip",
-                                       "replay_buffer_960.pkl"]
+                                       "replay_buffer_960.pt"]
     evaluated = subprocess.run(
         [*genelab, "eval", "GeneLab-Reach-v0", "--agent", "trained", "--log-dir",
          str(tmp_path)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)

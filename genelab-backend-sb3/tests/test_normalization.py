@@ -7,7 +7,7 @@ import pytest
 from genelab.errors import GenelabError
 from genelab.rl.export import export_torchscript
 from genelab_backend_sb3.backend import Sb3Backend
-from genelab_backend_sb3.checkpoints import NORMALIZER, load_checkpoint
+from genelab_backend_sb3.checkpoints import load_checkpoint, running_mean_std
 from genelab_backend_sb3.models import algorithm_class
 from genelab_backend_sb3.vec_env import GOAL_KEYS, GenelabSb3VecEnv
 from stable_baselines3.common.vec_env import VecNormalize
@@ -20,7 +20,7 @@ BATCH = STEPS * ENVS
 def counts(saved: dict) -> list[float]:
     """Observations seen by each running statistic."""
     rms = saved["obs_rms"]
-    return [one.count for one in (rms.values() if isinstance(rms, dict) else [rms])]
+    return [one["count"] for one in ([rms] if "mean" in rms else rms.values())]
 
 
 def sb3_inputs(obs, goal_task: bool):
@@ -36,15 +36,15 @@ def test_normalizer_is_saved_resumed_and_applied_at_playback(train, tiny_agent, 
     agent_cfg.observation_normalization = True
     ctx = train(agent_cfg)
     last = ctx.run_dir / "checkpoints" / f"model_{3 * BATCH}.zip"
-    saved = load_checkpoint(last, "cpu").meta[NORMALIZER]
+    saved = load_checkpoint(last, "cpu").state["normalizer"]
     # every observation counted once: the first reset, then each step's
     assert counts(saved) == pytest.approx([ENVS + 3 * BATCH] * len(counts(saved)), abs=1e-3)
 
     agent_cfg.max_iterations = 1
     resumed = train(agent_cfg, resume_from=last)
     after = load_checkpoint(resumed.run_dir / "checkpoints" / f"model_{4 * BATCH}.zip", "cpu")
-    assert counts(after.meta[NORMALIZER]) == pytest.approx(
-        [c + ENVS + BATCH for c in counts(saved)], abs=1e-3)  # continued, not restarted
+    assert counts(after.state["normalizer"]) == pytest.approx(  # continued: no new reset
+        [c + BATCH for c in counts(saved)], abs=1e-3)
 
     play = play_ctx(agent_cfg, last)
     try:
@@ -53,7 +53,7 @@ def test_normalizer_is_saved_resumed_and_applied_at_playback(train, tiny_agent, 
             last, env=GenelabSb3VecEnv(play.env), device="cpu")
         normalize = VecNormalize(GenelabSb3VecEnv(play.env), training=False, norm_reward=False,
                                  clip_obs=saved["clip_obs"])
-        normalize.obs_rms = saved["obs_rms"]
+        normalize.obs_rms = running_mean_std(saved["obs_rms"])
         goal_task = name == "HER"
         obs, _ = play.env.reset()
         for _ in range(3):

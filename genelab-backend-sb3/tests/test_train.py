@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 
 import pytest
@@ -46,7 +45,7 @@ def test_short_run_writes_checkpoints_events_and_progress(trained_runs, name) ->
     assert not [p for p in run_dir.rglob("*") if p.name.endswith(".tmp")]
     off_policy = not run.agent_cfg.on_policy
     # only the latest checkpoint keeps the (large) replay buffer
-    assert files(run_dir, "replay_buffer_*.pkl") == ([f"replay_buffer_{3 * BATCH}.pkl"]
+    assert files(run_dir, "replay_buffer_*.pt") == ([f"replay_buffer_{3 * BATCH}.pt"]
                                                      if off_policy else [])
     tags = scalars(run_dir)  # SB3's own scalars, once per iteration at its num_timesteps
     assert tags["time/fps"] == [BATCH, 2 * BATCH, 3 * BATCH]
@@ -66,7 +65,7 @@ def test_short_run_writes_checkpoints_events_and_progress(trained_runs, name) ->
     assert [line.split(" |")[0] for line in lines] == ["it 1/3", "it 2/3", "it 3/3"]
     checkpoint = load_checkpoint(run.last_checkpoint, "cpu")
     assert checkpoint.meta["algorithm"] == run.agent_cfg.algorithm
-    assert (checkpoint.meta["iteration"], checkpoint.data["num_timesteps"]) == (2, 3 * BATCH)
+    assert (checkpoint.meta["iteration"], checkpoint.state["counters"]["num_timesteps"]) == (2, 3 * BATCH)
 
 
 @pytest.mark.parametrize("name", RUNS)
@@ -86,10 +85,14 @@ def test_resume_continues_counters_weights_optimizer_and_replay(trained_runs, tr
     last = ctx.run_dir / "checkpoints" / f"model_{5 * BATCH}.zip"
     before, after = load_checkpoint(checkpoint, "cpu"), load_checkpoint(last, "cpu")
     assert after.meta["iteration"] == 4
-    assert after.data["_n_updates"] > before.data["_n_updates"] > 0
+    assert after.state["counters"]["_n_updates"] > before.state["counters"]["_n_updates"] > 0
     assert optimizer_steps(last) > optimizer_steps(checkpoint) > 0
     key = next(k for k in before.params["policy"] if k.endswith("weight"))
     assert not torch.equal(after.params["policy"][key], before.params["policy"][key])
+
+
+def agent_cfg_envs(ctx) -> int:
+    return ctx.env.num_envs
 
 
 def test_resumed_replay_buffer_holds_the_earlier_transitions(trained_runs, train,
@@ -98,10 +101,10 @@ def test_resumed_replay_buffer_holds_the_earlier_transitions(trained_runs, train
     agent_cfg = tiny_agent("SAC")
     agent_cfg.max_iterations = 1
     ctx = train(agent_cfg, resume_from=checkpoint)
-    saved = ctx.run_dir / "checkpoints" / f"replay_buffer_{4 * BATCH}.pkl"
-    with saved.open("rb") as handle:
-        buffer = pickle.load(handle)
-    assert buffer.size() * buffer.n_envs == 4 * BATCH  # 3 restored + 1 new iteration
+    saved = ctx.run_dir / "checkpoints" / f"replay_buffer_{4 * BATCH}.pt"
+    buffer = torch.load(saved, weights_only=True)  # tensors only: no pickled objects
+    assert not buffer["full"] and buffer["arrays"]["rewards"].shape[1] == agent_cfg_envs(ctx)
+    assert buffer["pos"] * agent_cfg_envs(ctx) == 4 * BATCH  # 3 restored + 1 new iteration
 
 
 def test_resume_without_a_replay_buffer_warms_up_again(trained_runs, train, tiny_agent,
@@ -115,7 +118,8 @@ def test_resume_without_a_replay_buffer_warms_up_again(trained_runs, train, tiny
     assert "has no saved replay buffer" in capsys.readouterr().err
     resumed = load_checkpoint(ctx.run_dir / "checkpoints" / f"model_{2 * BATCH}.zip", "cpu")
     # learning_starts moved past the restored counter, so no update ran on an empty buffer
-    assert resumed.data["_n_updates"] == load_checkpoint(first, "cpu").data["_n_updates"]
+    updates = load_checkpoint(first, "cpu").state["counters"]["_n_updates"]
+    assert resumed.state["counters"]["_n_updates"] == updates
 
 
 def test_resume_from_other_task_names_both_shapes(trained_runs, train, tiny_agent,
@@ -145,5 +149,5 @@ def test_interrupted_training_leaves_final_checkpoint(train, tiny_agent, tmp_pat
     run_dir = tmp_path / "run0"  # where the train fixture put its first run
     assert files(run_dir) == [f"model_{BATCH}.zip", f"model_{2 * BATCH}.zip"]
     checkpoint = load_checkpoint(run_dir / "checkpoints" / f"model_{2 * BATCH}.zip", "cpu")
-    assert (checkpoint.meta["iteration"], checkpoint.data["num_timesteps"]) == (1, 2 * BATCH)
+    assert (checkpoint.meta["iteration"], checkpoint.state["counters"]["num_timesteps"]) == (1, 2 * BATCH)
     assert scalars(run_dir)["time/fps"] == [BATCH, 2 * BATCH]

@@ -6,8 +6,15 @@ import enum
 import json
 from dataclasses import dataclass, field
 
-from genelab.runs import saved_agent_cfg, write_json
-from genelab.serialization import restore, to_jsonable
+import pytest
+from genelab.serialization import (
+    ParamsError,
+    copy_paths,
+    differences,
+    flatten,
+    restore,
+    to_jsonable,
+)
 
 
 class Activation(enum.Enum):
@@ -45,9 +52,27 @@ def test_round_trip_restores_types_subclasses_and_values():
     assert restored.hook is len
 
 
-def test_saved_agent_cfg_reads_the_checkpoints_run(tmp_path):
-    run = tmp_path / "run"
-    write_json(run / "params" / "agent.json", to_jsonable(Agent(hidden=[16, 16])))
-    (run / "model_3.pt").write_bytes(b"")
-    assert saved_agent_cfg(run / "model_3.pt", Agent()).hidden == [16, 16]
-    assert saved_agent_cfg(tmp_path / "elsewhere" / "model.pt", Agent()).hidden == [64, 64]
+def test_types_that_are_not_loaded_subclasses_are_refused():
+    data = to_jsonable(Agent())
+    data["dist"]["__type__"] = "os.system"
+    with pytest.raises(ParamsError, match=r"config.dist: type 'os.system' is not a Dist"):
+        restore(data, Agent())
+
+
+@pytest.mark.parametrize(("field", "value", "expected"), [
+    ("hidden", "wide", "expected a list"), ("activation", "RELU", "expected one of ELU, TANH"),
+    ("dist", 3, "expected a Dist section"),
+])
+def test_values_of_the_wrong_kind_name_the_path(field, value, expected):
+    data = {**to_jsonable(Agent()), field: value}
+    with pytest.raises(ParamsError, match=rf"agent.json.{field}: {expected}"):
+        restore(data, Agent(), "agent.json")
+
+
+def test_flatten_differences_and_copy_paths():
+    saved, now = Agent(), Agent(shape=(5, 6), groups={"actor": ["policy"], "critic": ["x"]})
+    changes = differences(flatten(saved, "agent"), flatten(now, "agent"))
+    assert changes == [("agent.shape", [1, 2], [5, 6]), ("agent.groups.critic", None, ["x"])]
+    target = Agent()
+    copy_paths(now, target, ["agent.shape", "agent.groups.actor", "agent.missing.path"])
+    assert target.shape == (5, 6) and target.groups == {"actor": ["policy"]}

@@ -62,7 +62,7 @@ class RslRlBackend(Backend):
         env = RslRlVecEnvWrapper(ctx.env, clip_actions=cfg.clip_actions)
         runner = GenelabOnPolicyRunner(env, cfg.to_rsl_rl_dict(env.observation_groups),
                                        log_dir=str(ctx.run_dir), device=ctx.device,
-                                       progress=ctx.progress)
+                                       progress=ctx.progress, snapshot=ctx.snapshot)
         try:
             if ctx.resume_from is not None:
                 state = load_checkpoint(ctx.resume_from, ctx.device)
@@ -71,8 +71,11 @@ class RslRlBackend(Backend):
                                      role=role, groups=runner.cfg["obs_groups"][role],
                                      num_actions=env.num_actions, task_id=ctx.task_id,
                                      checkpoint=ctx.resume_from)
-                runner.resume(ctx.resume_from)
-            runner.learn(cfg.max_iterations, init_at_random_ep_len=cfg.init_at_random_ep_len)
+                runner.resume(state)
+                ctx.restore_snapshot((state.get("genelab") or {}).get("snapshot"))
+            fresh = ctx.resume_from is None  # a resumed run keeps its restored episode lengths
+            runner.learn(cfg.max_iterations,
+                         init_at_random_ep_len=cfg.init_at_random_ep_len and fresh)
         finally:
             runner.close()
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 from genelab.errors import GenelabError
+from genelab.rl.checkpoint_files import load_checkpoint_file
 from genelab.rl.compat import check_io_sizes, check_state_dict
 from tensordict import TensorDict
 
@@ -17,11 +18,9 @@ _MLP_WEIGHT = re.compile(r"^mlp\.(\d+)\.weight$")
 
 
 def load_checkpoint(path: Path, device: str) -> dict[str, Any]:
-    """Read an rsl_rl checkpoint; an unreadable file is a :class:`GenelabError`."""
-    try:
-        state = torch.load(path, map_location=device, weights_only=False)
-    except Exception as error:  # torch.load fails in many ways on a bad file
-        raise GenelabError(f"cannot read checkpoint {path}: {error}") from None
+    """Read an rsl_rl checkpoint without running code (tensors and plain data only); an
+    unreadable or unsafe file is a :class:`GenelabError`."""
+    state = load_checkpoint_file(path, device)
     if not isinstance(state, dict) or "actor_state_dict" not in state:
         raise GenelabError(f"{path} is not an rsl_rl checkpoint (no actor_state_dict)")
     return state

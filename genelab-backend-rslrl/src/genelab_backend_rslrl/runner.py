@@ -4,11 +4,15 @@ Differences from the stock runner, each at one seam:
 
 * :class:`ProgressLogger` keeps rsl_rl's TensorBoard writing but replaces its console
   report with one :class:`~genelab.rl.progress.IterationStats` per iteration.
-* :meth:`GenelabOnPolicyRunner.save` writes through a temp file and ``os.replace`` and
-  stores the env-step counter and wall time in the checkpoint.
-* :meth:`GenelabOnPolicyRunner.resume` continues *after* the checkpoint's iteration.
+* :meth:`GenelabOnPolicyRunner.save` writes atomically and adds what an exact
+  continuation needs: the env-step counter, the logger's episode buffers and GeneLab's
+  snapshot (random-number and env state).
+* :meth:`GenelabOnPolicyRunner.resume` restores all of it from a checkpoint read with
+  ``weights_only=True`` (rsl_rl's own ``load`` unpickles anything) and continues *after*
+  the checkpoint's iteration.
 * :meth:`GenelabOnPolicyRunner.learn` saves ``model_<it>.pt`` before re-raising
-  ``KeyboardInterrupt`` or an error, and always flushes TensorBoard.
+  ``KeyboardInterrupt`` or an error (unless that iteration is saved already), and always
+  flushes TensorBoard.
 * Multi-process training (torchrun's ``WORLD_SIZE`` > 1) on CPU uses the gloo backend:
   rsl_rl only knows NCCL with one GPU per rank. Its parameter broadcast, gradient
   all-reduce and normalizer synchronisation are plain ``torch.distributed`` calls and
@@ -21,13 +25,13 @@ import contextlib
 import io
 import os
 import statistics
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import torch
+from genelab.rl.checkpoint_files import save_checkpoint_file
 from genelab.rl.progress import IterationStats, TrainingProgress
-from genelab.runs import atomic_file
 from rsl_rl.runners import OnPolicyRunner
 from rsl_rl.utils.logger import Logger
 
@@ -37,12 +41,6 @@ def _quiet() -> Iterator[None]:
     """Swallow rsl_rl's console prints (the progress display replaces them)."""
     with contextlib.redirect_stdout(io.StringIO()):
         yield
-
-
-def atomic_torch_save(obj: Any, path: str | Path) -> None:
-    """``torch.save`` through :func:`genelab.runs.atomic_file`: never half a checkpoint."""
-    with atomic_file(Path(path)) as handle:
-        torch.save(obj, handle)
 
 
 def _mean(values: Any) -> float | None:
@@ -90,10 +88,13 @@ class GenelabOnPolicyRunner(OnPolicyRunner):
         log_dir: Run directory for checkpoints and TensorBoard events.
         device: Torch device of the learner.
         progress: Receives ``start``/``update``/``finish``; ``None`` reports nothing.
+        snapshot: Called at every save for GeneLab's random-number and env state
+            (``TrainContext.snapshot``); ``None`` stores none.
     """
 
     def __init__(self, env: Any, train_cfg: dict, log_dir: str | None, device: str,
-                 progress: TrainingProgress | None = None) -> None:
+                 progress: TrainingProgress | None = None,
+                 snapshot: Callable[[], dict[str, Any]] | None = None) -> None:
         with _quiet():
             super().__init__(env, train_cfg, log_dir=log_dir, device=device)
         self.logger = ProgressLogger(
@@ -101,6 +102,8 @@ class GenelabOnPolicyRunner(OnPolicyRunner):
             is_distributed=self.is_distributed, gpu_world_size=self.gpu_world_size,
             gpu_global_rank=self.gpu_global_rank, device=self.device, progress=progress,
         )
+        self.snapshot = snapshot
+        self._saved_iteration: int | None = None
 
     def _configure_multi_gpu(self) -> None:
         """rsl_rl's multi-GPU setup, or the same over gloo when the learner is on the CPU."""
@@ -129,24 +132,43 @@ class GenelabOnPolicyRunner(OnPolicyRunner):
         return self.logger.progress
 
     def save(self, path: str, infos: dict | None = None) -> None:
-        """Write a checkpoint atomically; ``infos`` gains ``env_steps`` and ``wall_time``."""
+        """Write a checkpoint atomically: rsl_rl's state (weights, optimizer, iteration),
+        ``infos`` with ``env_steps`` and ``wall_time``, and under ``"genelab"`` the
+        logger's episode buffers and the snapshot."""
         state = self.alg.save()
         state["iter"] = self.current_learning_iteration
         state["infos"] = {"env_steps": self.logger.tot_timesteps,
                           "wall_time": self.logger.tot_time, **(infos or {})}
-        atomic_torch_save(state, path)
+        logger = self.logger
+        state["genelab"] = {
+            "logger": {"rewards": list(logger.rewbuffer), "lengths": list(logger.lenbuffer),
+                       "reward_sum": logger.cur_reward_sum.clone(),
+                       "episode_length": logger.cur_episode_length.clone()},
+            "snapshot": self.snapshot() if self.snapshot is not None else None,
+        }
+        save_checkpoint_file(state, Path(path))
+        self._saved_iteration = self.current_learning_iteration
         self.logger.save_model(path, self.current_learning_iteration)
 
-    def resume(self, path: str | Path) -> int:
-        """Restore weights, optimizer, normalizers and counters; return the next iteration.
+    def resume(self, state: dict[str, Any]) -> int:
+        """Restore a loaded checkpoint: weights, optimizer (and learning rate), normalizers,
+        counters and the logger's episode buffers; return the next iteration.
 
         A checkpoint saved after iteration ``k`` resumes at ``k + 1``, so iteration
         numbers, TensorBoard steps and checkpoint names continue where they stopped.
         """
-        infos = self.load(str(path), map_location=self.device) or {}
-        self.current_learning_iteration += 1
-        self.logger.tot_timesteps = int(infos.get("env_steps", 0))
-        self.logger.tot_time = float(infos.get("wall_time", 0.0))
+        self.alg.load(state, None, strict=True)
+        self.current_learning_iteration = int(state["iter"]) + 1
+        infos = state.get("infos") or {}
+        logger = self.logger
+        logger.tot_timesteps = int(infos.get("env_steps", 0))
+        logger.tot_time = float(infos.get("wall_time", 0.0))
+        saved = (state.get("genelab") or {}).get("logger")
+        if saved is not None and saved["reward_sum"].shape == logger.cur_reward_sum.shape:
+            logger.rewbuffer.extend(saved["rewards"])
+            logger.lenbuffer.extend(saved["lengths"])
+            logger.cur_reward_sum.copy_(saved["reward_sum"])
+            logger.cur_episode_length.copy_(saved["episode_length"])
         return self.current_learning_iteration
 
     def learn(self, num_learning_iterations: int, init_at_random_ep_len: bool = False) -> None:
@@ -167,8 +189,9 @@ class GenelabOnPolicyRunner(OnPolicyRunner):
                 self.progress.finish()
 
     def _save_interrupted(self) -> None:
-        if self.logger.writer is None or self.logger.last_iteration is None:
-            return  # not the writing rank, or nothing trained since the last checkpoint
+        if (self.logger.writer is None or self.logger.last_iteration is None
+                or self._saved_iteration == self.current_learning_iteration):
+            return  # not the writing rank, nothing trained yet, or saved already
         path = Path(self.logger.log_dir) / f"model_{self.current_learning_iteration}.pt"
         self.save(str(path))
 

@@ -39,8 +39,7 @@ class RslRlVecEnvWrapper(VecEnv):
         self.max_episode_length: int = env.max_episode_length
         self.device: torch.device = torch.device(env.device)
         self.cfg = env.cfg
-        obs, _ = env.reset()
-        self._obs = self._as_tensordict(obs)
+        env.reset()
 
     @property
     def observation_groups(self) -> list[str]:
@@ -60,14 +59,14 @@ class RslRlVecEnvWrapper(VecEnv):
         return TensorDict(obs, batch_size=[self.num_envs], device=self.device)
 
     def get_observations(self) -> TensorDict:
-        """The latest observation groups (after the last reset or step)."""
-        return self._obs
+        """The env's latest observation groups (after its last reset, step or restore)."""
+        return self._as_tensordict(self.env.obs_buf)
 
     def step(self, actions: torch.Tensor) -> tuple[TensorDict, torch.Tensor, torch.Tensor, dict]:
         """Step all envs; returns ``(obs, rewards, dones, extras)`` as rsl_rl expects."""
         obs, rewards, terminated, truncated, extras = self.env.step(
             clip_actions(actions, self.clip_actions)
         )
-        self._obs = self._as_tensordict(obs)
         dones = terminated | truncated
-        return self._obs, rewards, dones, {"time_outs": truncated, "log": extras["log"]}
+        return (self._as_tensordict(obs), rewards, dones,
+                {"time_outs": truncated, "log": extras["log"]})

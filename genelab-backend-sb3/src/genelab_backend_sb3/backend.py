@@ -45,6 +45,7 @@ class Sb3Backend(Backend):
         from genelab_backend_sb3.checkpoints import (
             check_policy,
             check_spaces,
+            continue_from_env,
             load_checkpoint,
             restore,
             restore_replay_buffer,
@@ -60,7 +61,7 @@ class Sb3Backend(Backend):
             checkpoint = load_checkpoint(ctx.resume_from, ctx.device)
             check_spaces(checkpoint, venv, algorithm=cfg.algorithm,
                          normalized=cfg.observation_normalization, task_id=ctx.task_id)
-        model = build_model(cfg, venv, ctx.device)
+        model = build_model(cfg, venv, ctx.device)  # seeds SB3's generators
         counters = Counters()
         if checkpoint is not None:
             check_policy(model, checkpoint, ctx.task_id)
@@ -68,16 +69,17 @@ class Sb3Backend(Backend):
             counters = Counters(checkpoint.meta["iteration"], checkpoint.meta["wall_time"])
             if not cfg.on_policy and not restore_replay_buffer(model, ctx.resume_from):
                 model.learning_starts += model.num_timesteps  # warm up the empty buffer again
+            ctx.restore_snapshot(checkpoint.state.get("snapshot"))
+            continue_from_env(model)
         trainer = Sb3Trainer(model, algorithm=cfg.algorithm,
                              steps_per_iteration=cfg.steps_per_iteration,
                              save_interval=cfg.save_interval, run_dir=ctx.run_dir,
-                             progress=ctx.progress, counters=counters)
+                             progress=ctx.progress, counters=counters, snapshot=ctx.snapshot)
         trainer.train(cfg.max_iterations)
 
     def inference_policy(self, ctx: PlayContext) -> Policy:
         """The checkpoint's policy, deterministic by default."""
         from genelab_backend_sb3.checkpoints import (
-            NORMALIZER,
             check_policy,
             check_spaces,
             load_checkpoint,
@@ -96,7 +98,7 @@ class Sb3Backend(Backend):
         model = build_model(cfg, venv, ctx.device, training=False)
         check_policy(model, checkpoint, ctx.task_id)
         restore(model, checkpoint, training=False)
-        saved = checkpoint.meta.get(NORMALIZER)
+        saved = checkpoint.state.get("normalizer")
         normalizer = None if saved is None else ObservationNormalizer(saved, ctx.device)
         space = venv.action_space
         return Sb3Policy(model.policy, space.low, space.high, goal_task=venv.goal_task,

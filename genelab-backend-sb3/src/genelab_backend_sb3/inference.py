@@ -16,7 +16,8 @@ class ObservationNormalizer:
     ``clip((obs - mean) / sqrt(var + epsilon), -clip_obs, clip_obs)`` per key.
 
     Args:
-        saved: A checkpoint's ``observation_normalizer`` entry.
+        saved: A checkpoint's ``normalizer`` entry (``obs_rms`` with ``mean`` and ``var``
+            tensors, or a dict of them per key; ``clip_obs``; ``epsilon``).
         device: Where the statistics live.
     """
 
@@ -25,14 +26,15 @@ class ObservationNormalizer:
         self.clip = float(saved["clip_obs"])
         epsilon = float(saved["epsilon"])
 
-        def stats(one: Any) -> tuple[torch.Tensor, torch.Tensor]:
-            mean = torch.as_tensor(one.mean, dtype=torch.float32, device=device)
-            std = torch.as_tensor(np.sqrt(one.var + epsilon), dtype=torch.float32,
+        def stats(one: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor]:
+            variance = one["var"].to(torch.float64).cpu().numpy()
+            mean = one["mean"].to(device=device, dtype=torch.float32)
+            std = torch.as_tensor(np.sqrt(variance + epsilon), dtype=torch.float32,
                                   device=device)
             return mean, std
 
-        self.stats = ({key: stats(one) for key, one in rms.items()} if isinstance(rms, dict)
-                      else stats(rms))
+        self.stats = (stats(rms) if "mean" in rms
+                      else {key: stats(one) for key, one in rms.items()})
 
     def __call__(self, inputs: Any) -> Any:
         """Normalized observations: a tensor, or a dict of them for goal tasks."""

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from genelab.rl.progress import IterationStats, TrainingProgress
 from stable_baselines3.common.base_class import BaseAlgorithm
@@ -53,12 +54,16 @@ class Sb3Trainer:
         run_dir: The run directory.
         progress: Receives ``start`` / ``update`` / ``finish``.
         counters: Counters restored from a checkpoint (a fresh run starts at zero).
+        snapshot: Called at every save for GeneLab's random-number and env state
+            (``TrainContext.snapshot``); ``None`` stores none.
     """
 
     def __init__(self, model: BaseAlgorithm, *, algorithm: str, steps_per_iteration: int,
                  save_interval: int, run_dir: Path, progress: TrainingProgress,
-                 counters: Counters | None = None) -> None:
+                 counters: Counters | None = None,
+                 snapshot: Callable[[], dict[str, Any]] | None = None) -> None:
         self.model = model
+        self.snapshot = snapshot
         self.algorithm = algorithm
         self.steps_per_iteration = steps_per_iteration
         self.save_interval = save_interval
@@ -117,7 +122,8 @@ class Sb3Trainer:
         path = checkpoint_path(self.run_dir, self.model.num_timesteps)
         save_checkpoint(self.model, path, {
             "algorithm": self.algorithm, "iteration": counters.iteration,
-            "env_steps": self.model.num_timesteps, "wall_time": counters.wall_time})
+            "env_steps": self.model.num_timesteps, "wall_time": counters.wall_time},
+            self.snapshot() if self.snapshot is not None else None)
         self._saved_iteration = counters.iteration
         return path
 

@@ -79,8 +79,11 @@ class GenelabSb3VecEnv(VecEnv):
         """Reset every env (with the seed SB3 set through :meth:`seed`, if any)."""
         obs, _ = self.env.reset(seed=self._seeds[0])
         self._reset_seeds()
-        flat = torch.cat(self._flat(obs), dim=1).cpu().numpy()
-        return self._unpack(flat)
+        return self.observations()
+
+    def observations(self) -> Any:
+        """The env's latest observations as SB3 sees them (numpy; a dict for goal tasks)."""
+        return self._unpack(torch.cat(self._flat(self.env.obs_buf), dim=1).cpu().numpy())
 
     def step_async(self, actions: np.ndarray) -> None:
         """Queue ``actions`` ``(N, action_dim)`` (SB3 already clipped or unscaled them)."""

@@ -99,7 +99,7 @@ class SkrlBackend(Backend):
             restore,
             restore_memory,
         )
-        from genelab_backend_skrl.trainer import Counters, GenelabSkrlTrainer
+        from genelab_backend_skrl.trainer import GenelabSkrlTrainer
         from genelab_backend_skrl.wrapper import GenelabSkrlWrapper
 
         cfg = ctx.agent_cfg
@@ -107,20 +107,20 @@ class SkrlBackend(Backend):
         with _quiet_skrl():
             env = GenelabSkrlWrapper(ctx.env)
             agent = build_agent(cfg, env, ctx.device, run_dir=ctx.run_dir)
-            counters = Counters()
+            trainer = GenelabSkrlTrainer(
+                env, agent, algorithm=cfg.algorithm, steps_per_iteration=cfg.steps_per_iteration,
+                save_interval=cfg.save_interval, run_dir=ctx.run_dir, progress=ctx.progress,
+                snapshot=ctx.snapshot)
             if ctx.resume_from is not None:
                 state = load_checkpoint(ctx.resume_from, ctx.device)
                 check_compatible(agent, state, algorithm=cfg.algorithm, task_id=ctx.task_id,
                                  checkpoint=ctx.resume_from)
                 restore(agent, state)
                 meta = state["genelab"]
-                counters = Counters(meta["iteration"], meta["timestep"], meta["wall_time"])
                 if not cfg.on_policy and not restore_memory(agent.memory, ctx.resume_from):
-                    agent.cfg.learning_starts += counters.timestep  # warm up the empty memory
-            trainer = GenelabSkrlTrainer(
-                env, agent, algorithm=cfg.algorithm, steps_per_iteration=cfg.steps_per_iteration,
-                save_interval=cfg.save_interval, run_dir=ctx.run_dir, progress=ctx.progress,
-                counters=counters)
+                    agent.cfg.learning_starts += meta["timestep"]  # warm up the empty memory
+                ctx.restore_snapshot(meta.get("snapshot"))
+                trainer.resume(meta)
             trainer.train(cfg.max_iterations)
 
     def inference_policy(self, ctx: PlayContext) -> Policy:

@@ -1,15 +1,18 @@
-"""Checkpoints: atomic writes, reading, shape checks against the env, restoring an agent.
+"""Checkpoints: atomic writes, safe reading, shape checks, restoring an agent.
 
 A checkpoint is skrl's own layout (one ``state_dict`` per entry of the agent's
 ``checkpoint_modules``, loadable with ``agent.load``) plus a ``"genelab"`` entry with the
-algorithm, counters and agent state skrl does not save (SAC's entropy coefficient, TD3's
-update counter).
-Off-policy runs keep the replay memory of their latest checkpoint beside it
-(``memory_<timestep>.pt``).
+algorithm, counters, the agent state skrl does not save (SAC's entropy coefficient, TD3's
+update counter, the learning-rate scheduler, the episode statistics behind TensorBoard),
+the trainer's episode buffers and GeneLab's snapshot (random-number and env state), so a
+resumed run continues exactly. Off-policy runs keep the replay memory of their latest
+checkpoint beside it (``memory_<timestep>.pt``). Everything is tensors and plain data,
+read with ``weights_only=True``.
 """
 
 from __future__ import annotations
 
+import collections
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,8 +20,9 @@ from typing import Any
 
 import torch
 from genelab.errors import GenelabError
+from genelab.files import keep_only
+from genelab.rl.checkpoint_files import load_checkpoint_file, save_checkpoint_file
 from genelab.rl.compat import check_io_sizes, check_state_dict
-from genelab.runs import atomic_file, keep_only
 from skrl.agents.torch import Agent
 from skrl.memories.torch import Memory
 
@@ -34,30 +38,38 @@ def checkpoint_path(run_dir: Path, timestep: int) -> Path:
 
 def _extra_state(agent: Agent) -> dict[str, Any]:
     """Agent state skrl does not save: SAC's entropy coefficient, TD3's update counter
-    (its policy-delay phase)."""
+    (its policy-delay phase), the learning-rate scheduler, and the episode statistics the
+    agent keeps for TensorBoard."""
     extra: dict[str, Any] = {}
     coefficient = getattr(agent, "log_entropy_coefficient", None)
     if coefficient is not None:
         extra["log_entropy_coefficient"] = coefficient.detach().clone()
     if hasattr(agent, "_update_counter"):
         extra["update_counter"] = int(agent._update_counter)
+    scheduler = getattr(agent, "scheduler", None)
+    if scheduler is not None:
+        extra["scheduler"] = scheduler.state_dict()
+    extra["tracking"] = {
+        "cumulative_rewards": agent._cumulative_rewards,
+        "cumulative_timesteps": agent._cumulative_timesteps,
+        "rewards": [float(v) for v in agent._track_rewards],
+        "timesteps": [int(v) for v in agent._track_timesteps],
+        "data": {tag: [float(v) for v in values] for tag, values in agent.tracking_data.items()},
+    }
     return extra
 
 
 def save_checkpoint(agent: Agent, path: Path, meta: dict[str, Any]) -> None:
-    """Write the agent's modules and ``meta`` (counters) to ``path`` atomically."""
+    """Write the agent's modules and ``meta`` (counters, buffers, snapshot) atomically."""
     state = {name: module.state_dict() for name, module in agent.checkpoint_modules.items()}
     state[META] = {**meta, "extra": _extra_state(agent)}
-    with atomic_file(path) as handle:
-        torch.save(state, handle)
+    save_checkpoint_file(state, path)
 
 
 def load_checkpoint(path: Path, device: str | torch.device) -> dict[str, Any]:
-    """Read a checkpoint of this backend; an unreadable file is a :class:`GenelabError`."""
-    try:
-        state = torch.load(path, map_location=device, weights_only=False)
-    except Exception as error:  # torch.load fails in many ways on a bad file
-        raise GenelabError(f"cannot read checkpoint {path}: {error}") from None
+    """Read a checkpoint of this backend without running code; an unreadable or unsafe
+    file is a :class:`GenelabError`."""
+    state = load_checkpoint_file(path, device)
     if not isinstance(state, dict) or "policy" not in state or META not in state:
         raise GenelabError(f"{path} is not a checkpoint of the skrl backend")
     return state
@@ -108,8 +120,7 @@ def save_memory(memory: Memory, checkpoint: Path) -> None:
                          for name in memory.get_tensor_names()},
              "memory_index": memory.memory_index, "env_index": memory.env_index,
              "filled": memory.filled}
-    with atomic_file(path) as handle:
-        torch.save(state, handle)
+    save_checkpoint_file(state, path)
     keep_only(path, "memory_*.pt")
 
 
@@ -121,7 +132,7 @@ def restore_memory(memory: Memory, checkpoint: Path) -> bool:
         print(f"note: {checkpoint.name} has no saved replay memory (only the latest "
               "checkpoint keeps one); collecting a fresh one", file=sys.stderr)
         return False
-    state = torch.load(path, map_location=memory.device, weights_only=False)
+    state = load_checkpoint_file(path, memory.device)
     saved = state["tensors"]
     mine = {name: memory.get_tensor_by_name(name) for name in memory.get_tensor_names()}
     if set(saved) != set(mine) or any(saved[n].shape != t.shape for n, t in mine.items()):
@@ -147,3 +158,15 @@ def restore(agent: Agent, state: dict[str, Any], names: Iterable[str] | None = N
         agent._entropy_coefficient = torch.exp(agent.log_entropy_coefficient.detach())
     if "update_counter" in extra and hasattr(agent, "_update_counter"):
         agent._update_counter = extra["update_counter"]
+    scheduler = getattr(agent, "scheduler", None)
+    if scheduler is not None and "scheduler" in extra:
+        scheduler.load_state_dict(extra["scheduler"])
+    tracking = extra.get("tracking")
+    counts = tracking and tracking["cumulative_rewards"]
+    if tracking is not None and agent.memory is not None and (
+            counts is None or counts.shape[0] == agent.memory.num_envs):
+        agent._cumulative_rewards = tracking["cumulative_rewards"]
+        agent._cumulative_timesteps = tracking["cumulative_timesteps"]
+        agent._track_rewards.extend(tracking["rewards"])
+        agent._track_timesteps.extend(tracking["timesteps"])
+        agent.tracking_data = collections.defaultdict(list, tracking["data"])

@@ -18,11 +18,13 @@ from __future__ import annotations
 import collections
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
+from genelab.interrupts import deferred_interrupts
 from genelab.rl.progress import IterationStats, TrainingProgress
 from skrl.agents.torch import Agent
 
@@ -69,11 +71,14 @@ class GenelabSkrlTrainer:
             for driving :meth:`step` without training runs.
         progress: Receives ``start``/``update``/``finish``.
         counters: Counters restored from a checkpoint (a fresh run starts at zero).
+        snapshot: Called at every save for GeneLab's random-number and env state
+            (``TrainContext.snapshot``); ``None`` stores none.
     """
 
     def __init__(self, env: GenelabSkrlWrapper, agent: Agent, *, algorithm: str,
                  steps_per_iteration: int, save_interval: int, run_dir: Path | None,
-                 progress: TrainingProgress, counters: Counters | None = None) -> None:
+                 progress: TrainingProgress, counters: Counters | None = None,
+                 snapshot: Callable[[], dict[str, Any]] | None = None) -> None:
         self.env = env
         self.agent = agent
         self.algorithm = algorithm
@@ -82,11 +87,21 @@ class GenelabSkrlTrainer:
         self.run_dir = run_dir
         self.progress = progress
         self.counters = counters or Counters()
+        self.snapshot = snapshot
         self.returns: collections.deque[float] = collections.deque(maxlen=100)
         self.lengths: collections.deque[float] = collections.deque(maxlen=100)
-        self._obs, _ = env.reset()
-        self._states = env.state()
+        env.reset()
+        self._obs, self._states = env.observations()
         self._saved_iteration: int | None = None
+
+    def resume(self, meta: dict[str, Any]) -> None:
+        """Continue from a checkpoint's ``"genelab"`` entry: counters and episode buffers,
+        and the env's current observations (call after the env state is restored)."""
+        self.counters = Counters(meta["iteration"], meta["timestep"], meta["wall_time"])
+        episodes = meta.get("episodes", {})
+        self.returns.extend(episodes.get("returns", []))
+        self.lengths.extend(episodes.get("lengths", []))
+        self._obs, self._states = self.env.observations()
 
     def step(self, timestep: int, timesteps: int
              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, dict[str, Any]]:
@@ -153,14 +168,17 @@ class GenelabSkrlTrainer:
 
     def save(self) -> Path:
         """Checkpoint the agent at the last finished iteration (off-policy: with its replay
-        memory); returns the file."""
+        memory; Ctrl-C waits until both are written); returns the file."""
         counters = self.counters
         path = checkpoint_path(self.run_dir, counters.timestep)
-        if self.algorithm not in ON_POLICY:
-            save_memory(self.agent.memory, path)
-        save_checkpoint(self.agent, path, {
-            "algorithm": self.algorithm, "iteration": counters.iteration,
-            "timestep": counters.timestep, "env_steps": counters.timestep * self.env.num_envs,
-            "wall_time": counters.wall_time})
+        with deferred_interrupts():
+            if self.algorithm not in ON_POLICY:
+                save_memory(self.agent.memory, path)
+            save_checkpoint(self.agent, path, {
+                "algorithm": self.algorithm, "iteration": counters.iteration,
+                "timestep": counters.timestep, "env_steps": counters.timestep * self.env.num_envs,
+                "wall_time": counters.wall_time,
+                "episodes": {"returns": list(self.returns), "lengths": list(self.lengths)},
+                "snapshot": self.snapshot() if self.snapshot is not None else None})
         self._saved_iteration = counters.iteration
         return path

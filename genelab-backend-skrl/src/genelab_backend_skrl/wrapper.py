@@ -76,6 +76,13 @@ class GenelabSkrlWrapper(Wrapper):
         return (obs[POLICY_GROUP], reward.view(-1, 1), terminated.view(-1, 1),
                 truncated.view(-1, 1), info)
 
+    def observations(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The env's latest ``policy`` observations and ``critic`` states (after its last
+        reset, step or restore)."""
+        obs = self._env.obs_buf
+        self._states = self._states_of(obs)
+        return obs[POLICY_GROUP], self._states
+
     def state(self) -> torch.Tensor | None:
         """The latest ``critic`` observations, or ``None`` without a critic group."""
         return self._states

@@ -1,50 +1,68 @@
-"""Run directories on disk and the one resolver for runs and checkpoints.
+"""Runs on disk: the :class:`Run` object every command opens runs through, and its lookup.
 
-Layout: ``<log_root>/<backend>/<experiment>/<YYYY-mm-dd_HH-MM-SS>[_<run_name>]/`` with
-``params/{env,agent,run}.json``. "latest" is chronological (by the timestamp in the
-name, then creation time); iteration numbers sort numerically.
+Layout: ``<log_root>/<backend>/<experiment>/<YYYY-mm-dd_HH-MM-SS>[-<n>][_<run_name>]/``
+holding ``params/{env,agent,run}.json``, the backend's checkpoints and TensorBoard events
+(``-<n>`` tells apart runs started in the same second). ``run.json`` names the task,
+backend and preset and carries the run's status, so a run is found by task, never by
+its folder alone. "latest" is chronological (time stamp, then ``-<n>``) and skips runs
+without checkpoints; checkpoint numbers sort numerically.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from genelab.errors import GenelabError, did_you_mean
-from genelab.serialization import restore, to_jsonable
+from genelab.files import process_alive, remove_stale_temp_files, write_json
+from genelab.serialization import TYPE_KEY, qualified_name, restore, to_jsonable
 
 TIMESTAMP = "%Y-%m-%d_%H-%M-%S"
-_RUN_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2})(?:_(.*))?$")
+_RUN_DIR = re.compile(
+    r"^(?P<stamp>\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2})(?:-(?P<n>\d+))?(?:_(?P<name>.+))?$")
+#: How far above a checkpoint file its run directory may be (``checkpoints/agent_1.pt``).
+_CHECKPOINT_DEPTH = 3
 
 
 class RunLookupError(GenelabError):
     """A run or checkpoint could not be found or read."""
 
 
-def experiment_dir(log_root: Path, backend: str, experiment: str) -> Path:
-    """``<log_root>/<backend>/<experiment>``."""
-    return Path(log_root) / backend / experiment
+def check_name(value: str, what: str, *, allow_empty: bool = False) -> None:
+    """Experiment and run names are one folder name: no separators, ``..`` or absolute paths,
+    so a run can never be written outside the log root."""
+    if not value:
+        if allow_empty:
+            return
+        raise GenelabError(f"{what} must not be empty")
+    bad = ("/" in value or "\\" in value or "\0" in value or value in (".", "..")
+           or Path(value).is_absolute() or value != value.strip())
+    if bad:
+        raise GenelabError(f"{what} '{value}' must be a plain folder name (no '/', '\\', '..' "
+                           "or surrounding spaces): runs stay inside the log directory")
 
 
 def new_run_dir(log_root: Path, backend: str, experiment: str, run_name: str = "",
                 now: datetime | None = None) -> Path:
     """Create and return a fresh run directory; never reuses an existing one."""
+    check_name(experiment, "agent.experiment_name")
+    check_name(run_name, "the run name", allow_empty=True)
     stamp = (now or datetime.now()).strftime(TIMESTAMP)
-    parent = experiment_dir(log_root, backend, experiment)
+    parent = Path(log_root) / backend / experiment
     parent.mkdir(parents=True, exist_ok=True)
-    base = f"{stamp}_{run_name}" if run_name else stamp
     for attempt in range(1000):
-        name = base if attempt == 0 else f"{base}-{attempt}"
+        name = stamp if attempt == 0 else f"{stamp}-{attempt}"
+        if run_name:
+            name = f"{name}_{run_name}"
         try:
             (parent / name).mkdir()
         except FileExistsError:
@@ -53,117 +71,300 @@ def new_run_dir(log_root: Path, backend: str, experiment: str, run_name: str = "
     raise RunLookupError(f"could not create a run directory under {parent}")
 
 
-def list_runs(parent: Path) -> list[Path]:
-    """Run directories under an experiment directory, oldest first."""
-    if not parent.is_dir():
-        return []
-    runs = [p for p in parent.iterdir() if p.is_dir() and _RUN_NAME.match(p.name)]
-    return sorted(runs, key=lambda p: (_RUN_NAME.match(p.name)[1], p.stat().st_ctime, p.name))
-
-
-def resolve_run(parent: Path, run: str = "latest") -> Path:
-    """The newest run whose name matches ``run`` (a regex), or the newest of all."""
-    runs = list_runs(parent)
-    if not runs:
-        raise RunLookupError(f"no runs found in {parent}")
-    if run in ("", "latest"):
-        return runs[-1]
-    try:
-        pattern = re.compile(run)
-    except re.error as error:
-        raise RunLookupError(f"bad run pattern '{run}': {error}") from None
-    matches = [p for p in runs if pattern.search(p.name)]
-    if not matches:
-        names = [p.name for p in runs]
-        raise RunLookupError(
-            f"no run matching '{run}' in {parent}." + did_you_mean(run, names)
-            + f" Runs: {', '.join(names[-5:])}"
-        )
-    return matches[-1]
+def _sort_key(path: Path) -> tuple[str, int, str]:
+    match = _RUN_DIR.match(path.name)
+    assert match is not None
+    return match["stamp"], int(match["n"] or 0), path.name
 
 
 def list_checkpoints(run_dir: Path, pattern: str) -> list[tuple[int, Path]]:
-    """(iteration, path) of every checkpoint in ``run_dir`` (recursively), sorted numerically."""
+    """(number, path) of every checkpoint in ``run_dir`` (recursively), sorted numerically."""
     regex = re.compile(pattern)
     found = []
-    for path in run_dir.rglob("*"):
+    for path in Path(run_dir).rglob("*"):
         match = regex.fullmatch(path.name)
         if match and path.is_file():
             found.append((int(match.group(1)), path))
     return sorted(found, key=lambda item: (item[0], str(item[1])))
 
 
-def resolve_checkpoint(run_dir: Path, which: str | int, pattern: str) -> Path:
-    """The checkpoint ``which`` ("latest" or an iteration number) inside ``run_dir``."""
-    checkpoints = list_checkpoints(run_dir, pattern)
-    if not checkpoints:
-        raise RunLookupError(f"no checkpoints in {run_dir}")
-    if str(which) in ("", "latest"):
-        return checkpoints[-1][1]
+@dataclass(frozen=True)
+class Run:
+    """One training run on disk: its task, backend, preset, saved configs, checkpoints, state.
+
+    Open one with :meth:`open` (a run directory), :meth:`containing` (a checkpoint file)
+    or :func:`find_runs`. Training (also resuming), play, eval and export read a run's
+    settings from here, never from the task's defaults.
+
+    Attributes:
+        path: The run directory.
+        info: ``params/run.json``.
+    """
+
+    path: Path
+    info: dict[str, Any]
+
+    @classmethod
+    def open(cls, path: Path) -> Run:
+        """The run in directory ``path``; a folder without ``params/run.json`` is not a run."""
+        path = Path(path)
+        info_file = path / "params" / "run.json"
+        if not info_file.is_file():
+            raise RunLookupError(f"{path} is not a run directory (it has no params/run.json)")
+        info = _read_json(info_file)
+        if not isinstance(info, dict) or not isinstance(info.get("task"), str):
+            raise RunLookupError(f"{info_file} does not describe a run (no task)")
+        remove_stale_temp_files(path)
+        return cls(path, info)
+
+    @classmethod
+    def containing(cls, checkpoint: Path) -> Run | None:
+        """The run a checkpoint file belongs to, or ``None`` when it lies outside any run."""
+        for parent in list(Path(checkpoint).resolve().parents)[:_CHECKPOINT_DEPTH]:
+            if (parent / "params" / "run.json").is_file():
+                return cls.open(parent)
+        return None
+
+    # -- what the run is ----------------------------------------------------------------
+
+    @property
+    def task_id(self) -> str:
+        """The task it trained."""
+        return self.info["task"]
+
+    @property
+    def backend(self) -> str:
+        """The name of the backend it trained with."""
+        return str(self.info.get("backend", self.path.parent.parent.name))
+
+    @property
+    def preset(self) -> str | None:
+        """The task preset it trained (``None``: the task's default agent)."""
+        return self.info.get("preset")
+
+    @property
+    def label(self) -> str:
+        """``<backend>/<experiment>/<run>``: how messages name it, what ``--run`` searches."""
+        return "/".join(self.path.parts[-3:])
+
+    def backend_info(self) -> Any:
+        """The installed backend it trained with (an error naming the package if missing)."""
+        from genelab.rl.registry import BackendSelectionError, backend_by_name
+
+        try:
+            return backend_by_name(self.backend)
+        except BackendSelectionError:
+            package = self.info.get("distribution") or f"the package of the {self.backend} backend"
+            raise RunLookupError(f"run {self.label} was trained with the {self.backend} backend, "
+                                 f"which is not installed; install it with: pip install "
+                                 f"{package}") from None
+
+    # -- checkpoints and state ------------------------------------------------------------
+
+    def checkpoints(self) -> list[tuple[int, Path]]:
+        """(number, path) of its checkpoints, numerically sorted."""
+        return list_checkpoints(self.path, self.backend_info().backend.checkpoint_pattern)
+
+    def checkpoint(self, which: str | int = "latest") -> Path:
+        """The checkpoint ``which``: ``"latest"`` or its number."""
+        checkpoints = self.checkpoints()
+        if not checkpoints:
+            raise RunLookupError(f"run {self.label} has no checkpoints")
+        if str(which) in ("", "latest"):
+            return checkpoints[-1][1]
+        try:
+            wanted = int(which)
+        except ValueError:
+            raise RunLookupError(f"bad checkpoint '{which}': use a path, 'latest' or a "
+                                 "number") from None
+        for number, path in checkpoints:
+            if number == wanted:
+                return path
+        available = ", ".join(str(n) for n, _ in checkpoints)
+        raise RunLookupError(f"run {self.label} has no checkpoint {wanted} "
+                             f"(available: {available})")
+
+    @property
+    def state(self) -> str:
+        """``"empty"`` (no checkpoint), ``"running"``, ``"interrupted"`` (stopped, failed
+        or killed before its budget was done) or ``"complete"``."""
+        if not self.checkpoints():
+            return "empty"
+        status = self.info.get("status", "complete")
+        if status == "running":
+            pid = self.info.get("pid")
+            alive = (self.info.get("host") == socket.gethostname() and isinstance(pid, int)
+                     and process_alive(pid))
+            return "running" if alive else "interrupted"
+        return "complete" if status == "complete" else "interrupted"
+
+    def mark(self, status: str) -> None:
+        """Record how the run ended (``complete``, ``interrupted`` or ``failed``)."""
+        info = {**self.info, "status": status,
+                "ended": datetime.now().isoformat(timespec="seconds")}
+        write_json(self.path / "params" / "run.json", info)
+        object.__setattr__(self, "info", info)
+
+    # -- saved configs --------------------------------------------------------------------
+
+    def env_cfg(self, template: Any) -> Any:
+        """The env config it trained with, rebuilt onto ``template`` (the task's env config)."""
+        return restore(self._params("env"), template, f"{self.label}/params/env.json")
+
+    def agent_cfg(self, task: Any) -> Any:
+        """The agent config it trained with.
+
+        Rebuilt onto the run's preset of ``task`` when that still gives the saved type,
+        else onto the saved type itself: only a config type of an installed backend is
+        accepted, nothing is imported for it.
+        """
+        from genelab.rl.config import BackendConfig
+        from genelab.serialization import loaded_subclass
+
+        self.backend_info()  # loads the installed backends' config types
+        data = self._params("agent")
+        where = f"{self.label}/params/agent.json"
+        saved_type = data.get(TYPE_KEY) if isinstance(data, dict) else None
+        template = None
+        try:
+            candidate = task.agent_cfg(self.preset)
+            if qualified_name(type(candidate)) == saved_type:
+                template = candidate
+        except GenelabError:  # the preset is gone: fall back to the saved type
+            pass
+        if template is None:
+            template = loaded_subclass(BackendConfig, str(saved_type), where)()
+        return restore(data, template, where)
+
+    def _params(self, name: str) -> Any:
+        path = self.path / "params" / f"{name}.json"
+        if not path.is_file():
+            raise RunLookupError(f"run {self.label} has no params/{name}.json")
+        return _read_json(path)
+
+
+def _read_json(path: Path) -> Any:
     try:
-        wanted = int(which)
-    except ValueError:
-        raise RunLookupError(f"bad checkpoint '{which}': use a path, 'latest' or a number") from None
-    for iteration, path in checkpoints:
-        if iteration == wanted:
-            return path
-    available = ", ".join(str(i) for i, _ in checkpoints)
-    raise RunLookupError(f"no checkpoint {wanted} in {run_dir} (available: {available})")
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError) as error:
+        raise RunLookupError(f"cannot read {path}: {error}") from None
 
 
-def find_checkpoint(spec: str, parent: Path, run: str, pattern: str) -> Path:
-    """Resolve ``--checkpoint PATH|latest|<iteration>`` against the runs under ``parent``."""
+# -- lookup -----------------------------------------------------------------------------
+
+
+def find_runs(log_root: Path, task_id: str, *, pattern: str = "", preset: str | None = None
+              ) -> tuple[list[Run], list[str]]:
+    """This task's runs under ``log_root``, oldest first, and notes on what was left out.
+
+    ``pattern`` (a regex) is searched in each run's ``<backend>/<experiment>/<run>``;
+    ``preset`` keeps the runs of that preset. Runs of other tasks are never returned;
+    runs whose backend is not installed are left out with a note.
+    """
+    try:
+        regex = re.compile(pattern) if pattern not in ("", "latest") else None
+    except re.error as error:
+        raise RunLookupError(f"bad run pattern '{pattern}': {error}") from None
+    folders = [p for p in Path(log_root).glob("*/*/*") if p.is_dir() and _RUN_DIR.match(p.name)]
+    runs, notes = [], []
+    for folder in sorted(folders, key=_sort_key):
+        try:
+            run = Run.open(folder)
+        except RunLookupError:
+            continue  # not a run of this GeneLab (no or unreadable run.json)
+        if run.task_id != task_id or (preset is not None and run.preset != preset):
+            continue
+        if regex is not None and not regex.search(run.label):
+            continue
+        try:
+            run.backend_info()
+        except RunLookupError as error:
+            notes.append(f"skipped {error}")
+            continue
+        runs.append(run)
+    return runs, notes
+
+
+@dataclass(frozen=True)
+class CheckpointChoice:
+    """A resolved ``--checkpoint``: the file, the run it belongs to, notes for the user."""
+
+    path: Path
+    run: Run | None
+    notes: tuple[str, ...] = ()
+
+
+def resolve_checkpoint(spec: str, *, task_id: str, log_root: Path, run: str = "latest",
+                       preset: str | None = None) -> CheckpointChoice:
+    """Resolve ``--checkpoint PATH|RUN_DIR|latest|<number>`` for task ``task_id``.
+
+    A path must belong to a run of this task (a file outside any run is accepted with a
+    note: its configs then come from the task). "latest" and numbers look in the newest
+    run of this task (matching ``run`` and ``preset``) that has checkpoints; newer runs
+    without any are skipped with a note.
+    """
     path = Path(spec).expanduser()
     if path.is_file():
         if not os.access(path, os.R_OK):
             raise RunLookupError(f"checkpoint {path} is not readable")
-        return path
+        owner = Run.containing(path)
+        if owner is None:
+            return CheckpointChoice(path, None, (
+                f"{path} lies outside any run directory: its env and agent settings are "
+                "the task's defaults",))
+        _check_task(owner, task_id)
+        return CheckpointChoice(path, owner)
     if path.is_dir():
-        return resolve_checkpoint(path, "latest", pattern)
+        owner = Run.open(path)
+        _check_task(owner, task_id)
+        return CheckpointChoice(owner.checkpoint("latest"), owner)
     if spec != "latest" and not spec.isdigit():
         raise RunLookupError(f"checkpoint {spec} does not exist")
-    return resolve_checkpoint(resolve_run(parent, run), spec, pattern)
+    candidates, notes = find_runs(log_root, task_id, pattern=run, preset=preset)
+    if not candidates:
+        where = f" matching '{run}'" if run not in ("", "latest") else ""
+        where += f" with preset {preset}" if preset else ""
+        raise RunLookupError(f"no runs of {task_id}{where} found in {log_root}"
+                             + _other_runs_hint(log_root, task_id, run))
+    empty = []
+    for candidate in reversed(candidates):
+        if candidate.checkpoints():
+            if empty:
+                notes.append(f"skipped {len(empty)} newer run(s) without checkpoints: "
+                             + ", ".join(r.label for r in empty))
+            return CheckpointChoice(candidate.checkpoint(spec), candidate, tuple(notes))
+        empty.append(candidate)
+    raise RunLookupError(f"no run of {task_id} in {log_root} has a checkpoint yet "
+                         f"(empty: {', '.join(r.label for r in empty[-3:])})")
 
 
-@contextlib.contextmanager
-def atomic_file(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
-    """Open a temp file beside ``path`` for writing; rename it over ``path`` on success.
-
-    A crash or Ctrl-C mid-write never leaves half a file (checkpoints, params). The file
-    gets the usual permissions for new files (0666 minus the umask).
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, mode) as handle:
-            yield handle
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _check_task(run: Run, task_id: str) -> None:
+    if run.task_id != task_id:
+        raise RunLookupError(f"run {run.label} trained {run.task_id}, not {task_id}")
 
 
-def keep_only(path: Path, pattern: str) -> None:
-    """Delete the files beside ``path`` that match the glob ``pattern``, except ``path``
-    (e.g. replay buffers of older checkpoints: each holds the whole buffer)."""
-    for other in path.parent.glob(pattern):
-        if other != path:
-            other.unlink(missing_ok=True)
+def _other_runs_hint(log_root: Path, task_id: str, pattern: str) -> str:
+    """'Did you mean' and a few run names when ``pattern`` matched none of this task's runs."""
+    if pattern in ("", "latest"):
+        return ""
+    runs, _ = find_runs(log_root, task_id)
+    labels = [r.label for r in runs]
+    if not labels:
+        return ""
+    names = [label.rsplit("/", 1)[-1] for label in labels]
+    return did_you_mean(pattern, names) + f" Runs: {', '.join(labels[-5:])}"
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+# -- writing a run ---------------------------------------------------------------------
 
 
-def write_json(path: Path, data: Any) -> None:
-    """Write JSON atomically (see :func:`atomic_file`)."""
-    with atomic_file(path, "w") as handle:
-        json.dump(data, handle, indent=2)
-        handle.write("\n")
+def write_params(run_dir: Path, env_cfg: Any, agent_cfg: Any, run_info: dict[str, Any]) -> Run:
+    """Write ``params/env.json``, ``params/agent.json`` and ``params/run.json``; the run."""
+    params = Path(run_dir) / "params"
+    write_json(params / "env.json", to_jsonable(env_cfg))
+    write_json(params / "agent.json", to_jsonable(agent_cfg))
+    write_json(params / "run.json", run_info)
+    return Run(Path(run_dir), run_info)
 
 
 def package_versions(distributions: list[str]) -> dict[str, str]:
@@ -199,43 +400,22 @@ def git_revision(cwd: Path | None = None) -> str | None:
         return None
 
 
-def saved_agent_cfg(checkpoint: Path, template: Any) -> Any:
-    """The agent config a checkpoint was trained with, read from its run's params.
-
-    Looks for ``params/agent.json`` in the checkpoint's directory and its parents (up to
-    the run directory) and rebuilds it onto ``template``; returns ``template`` unchanged
-    when the checkpoint has no saved params.
-    """
-    for parent in list(Path(checkpoint).parents)[:3]:
-        saved = parent / "params" / "agent.json"
-        if saved.is_file():
-            try:
-                data = json.loads(saved.read_text())
-            except (OSError, ValueError) as error:
-                raise RunLookupError(f"cannot read {saved}: {error}") from None
-            return restore(data, template)
-    return template
-
-
-def write_params(run_dir: Path, env_cfg: Any, agent_cfg: Any, run_info: dict[str, Any]) -> None:
-    """Write ``params/env.json``, ``params/agent.json`` and ``params/run.json``."""
-    params = run_dir / "params"
-    write_json(params / "env.json", to_jsonable(env_cfg))
-    write_json(params / "agent.json", to_jsonable(agent_cfg))
-    write_json(params / "run.json", run_info)
-
-
-def run_info(task_id: str, seed: int, backend: str, distributions: list[str],
+def run_info(task_id: str, seed: int, backend: str, distribution: str,
              extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The contents of ``params/run.json``: command line, seed, versions, git revision."""
+    """The contents of ``params/run.json``: task, backend, command line, seed, versions,
+    git revision, and the status ``running`` (with this process, to tell a killed run)."""
     return {
         "task": task_id,
         "backend": backend,
+        "distribution": distribution,
         "argv": list(sys.argv),
         "seed": seed,
         "started": datetime.now().isoformat(timespec="seconds"),
+        "status": "running",
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
         "python": sys.version.split()[0],
-        "versions": package_versions(["genelab-core", *distributions]),
+        "versions": package_versions(["genelab-core", distribution]),
         "git_revision": git_revision(),
         **(extra or {}),
     }

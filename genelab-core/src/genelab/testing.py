@@ -96,3 +96,77 @@ def press_ctrl_c() -> None:
 def crash() -> None:
     """Raise a RuntimeError, as a failing env or learner would."""
     raise RuntimeError("simulated failure")
+
+
+#: Keys of checkpoint contents that hold wall-clock times (never equal across runs).
+WALL_CLOCK_KEYS = ("wall_time",)
+
+
+def checkpoint_contents(path: Path) -> dict[str, Any]:
+    """Every tensor and number in a checkpoint file, flattened to ``{"a/b[0]": value}``.
+
+    Reads torch files and zip archives of them (SB3's ``.pth`` members and GeneLab's own;
+    JSON members too) with ``weights_only=True``; SB3's pickled ``data`` member is left out
+    (GeneLab never reads it), and so are wall-clock times (:data:`WALL_CLOCK_KEYS`).
+    Compare two with :func:`same_contents`.
+    """
+    import io
+    import json
+    import zipfile
+
+    import torch
+
+    if not zipfile.is_zipfile(path) or _is_torch_zip(path):
+        return _flatten(torch.load(path, map_location="cpu", weights_only=True), "")
+    contents: dict[str, Any] = {}
+    with zipfile.ZipFile(path) as archive:
+        for name in sorted(archive.namelist()):
+            if name.endswith((".pt", ".pth")):
+                data = torch.load(io.BytesIO(archive.read(name)), map_location="cpu",
+                                  weights_only=True)
+            elif name.endswith(".json"):
+                data = json.loads(archive.read(name))
+            else:
+                continue
+            contents.update(_flatten(data, name))
+    return contents
+
+
+def _is_torch_zip(path: Path) -> bool:
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        return any(name.endswith("/data.pkl") for name in archive.namelist())
+
+
+def _flatten(data: Any, prefix: str) -> dict[str, Any]:
+    if isinstance(data, dict):
+        flat: dict[str, Any] = {}
+        for key, value in data.items():
+            if str(key) not in WALL_CLOCK_KEYS:
+                flat.update(_flatten(value, f"{prefix}/{key}"))
+        return flat
+    if isinstance(data, (list, tuple)):
+        flat = {}
+        for index, value in enumerate(data):
+            flat.update(_flatten(value, f"{prefix}[{index}]"))
+        return flat
+    return {prefix: data}
+
+
+def same_contents(first: dict[str, Any], second: dict[str, Any]) -> list[str]:
+    """The keys whose values differ between two :func:`checkpoint_contents` (tensors compared
+    bit for bit, dtype and shape included); empty when they are identical."""
+    import torch
+
+    keys = sorted(set(first) | set(second))
+    differing = []
+    for key in keys:
+        a, b = first.get(key), second.get(key)
+        if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
+            equal = a.dtype == b.dtype and a.shape == b.shape and torch.equal(a, b)
+        else:
+            equal = key in first and key in second and a == b
+        if not equal:
+            differing.append(key)
+    return differing

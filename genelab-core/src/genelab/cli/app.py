@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import typer
 
@@ -24,10 +27,27 @@ app = typer.Typer(
 )
 app.add_typer(listing.list_app, name="list")
 app.command("info")(listing.info)
-app.command("train", context_settings=running.EXTRA_ARGS)(running.train)
-app.command("play", context_settings=running.EXTRA_ARGS)(running.play)
-app.command("eval", context_settings=running.EXTRA_ARGS)(running.evaluate)
-app.command("export", context_settings=running.EXTRA_ARGS)(running.export)
+
+
+def _interruptible(command: Callable[..., None]) -> Callable[..., None]:
+    """Ctrl-C in a command: the line "interrupted" and exit code 130, no traceback (typer
+    would exit 130 silently). ``train`` reports its own interruptions."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except KeyboardInterrupt:
+            typer.echo("interrupted", err=True)
+            raise typer.Exit(130) from None
+
+    return run
+
+
+app.command("train", context_settings=running.EXTRA_ARGS)(_interruptible(running.train))
+app.command("play", context_settings=running.EXTRA_ARGS)(_interruptible(running.play))
+app.command("eval", context_settings=running.EXTRA_ARGS)(_interruptible(running.evaluate))
+app.command("export", context_settings=running.EXTRA_ARGS)(_interruptible(running.export))
 
 
 def _version(value: bool) -> None:
@@ -54,9 +74,6 @@ def main() -> None:
         if os.environ.get("LOCAL_RANK", "0") == "0":  # under --gpus: one line per machine
             typer.echo(f"error: {error}", err=True)
         sys.exit(error.exit_code)
-    except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        sys.exit(130)
     except typer.Abort:
         typer.echo("aborted", err=True)
         sys.exit(1)

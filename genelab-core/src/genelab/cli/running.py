@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from genelab.rl.dispatch import TrainResult
 
 EXTRA_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True}
 OVERRIDES_HELP = (
@@ -82,16 +86,30 @@ def train(
         run_name=run_name, resume=resume, checkpoint=checkpoint, run=run, profile=profile,
         run_dir=run_dir,
     )
-    if int(os.environ.get("RANK", "0")) != 0:
-        return  # rank 0 reports for every process
+    if int(os.environ.get("RANK", "0")) == 0:  # rank 0 reports for every process
+        _report(result)
+    if result.status == "interrupted":
+        raise typer.Exit(130)
+
+
+def _report(result: TrainResult) -> None:
+    """The summary line, and how to play or continue the run."""
+    if result.status == "interrupted":
+        if result.checkpoint is None:
+            typer.echo("interrupted before the first iteration ended; nothing was saved",
+                       err=True)
+            return
+        typer.echo(f"interrupted after {result.iterations} iterations; saved {result.checkpoint}\n"
+                   f"continue it: genelab train {result.task_id} --checkpoint {result.run_dir}",
+                   err=True)
+        return
     minutes, seconds = divmod(int(result.seconds), 60)
     reward = "-" if result.mean_reward is None else f"{result.mean_reward:.2f}"
     length = "-" if result.mean_episode_length is None else f"{result.mean_episode_length:.1f}"
     typer.echo(
         f"done: {result.iterations} iterations in {minutes}m{seconds:02d}s, "
         f"mean reward {reward}, mean episode length {length}; run: {result.run_dir}\n"
-        f"play it: genelab play {task_id}{f' --preset {preset}' if preset else ''} "
-        f"--agent trained --checkpoint {result.run_dir}"
+        f"play it: genelab play {result.task_id} --agent trained --checkpoint {result.run_dir}"
     )
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from genelab.errors import GenelabError
+from genelab.state import load_tensors
 
 if TYPE_CHECKING:
     from genelab.envs.rl_env import ManagerBasedRlEnv
@@ -67,3 +68,11 @@ class ActionManager:
     def reset(self, env_ids: torch.Tensor) -> None:
         """Zero the stored actions of ``env_ids``."""
         self._buffers.index_fill_(1, env_ids, 0.0)
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        """The last raw and processed actions (copies)."""
+        return {"actions": self._buffers.clone()}
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        """Restore what :meth:`state_dict` returned."""
+        load_tensors({"actions": self._buffers}, state, "actions")

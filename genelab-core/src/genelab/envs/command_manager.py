@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from genelab.envs.manager_base import TermCfg
+from genelab.state import load_tensors
 
 if TYPE_CHECKING:
     from genelab.envs.rl_env import ManagerBasedRlEnv
@@ -62,6 +63,16 @@ class CommandManager:
             env_ids = (time_left < 0.5 * dt).nonzero().squeeze(-1)  # nearest env step
             if env_ids.numel():
                 self._resample(name, env_ids)
+
+    def state_dict(self) -> dict[str, dict[str, torch.Tensor]]:
+        """The current commands and resampling timers (copies)."""
+        return {"commands": {n: c.clone() for n, c in self.commands.items()},
+                "time_left": {n: t.clone() for n, t in self._time_left.items()}}
+
+    def load_state_dict(self, state: dict[str, dict[str, torch.Tensor]]) -> None:
+        """Restore what :meth:`state_dict` returned."""
+        load_tensors(self.commands, state["commands"], "commands")
+        load_tensors(self._time_left, state["time_left"], "command timers")
 
     def _resample(self, name: str, env_ids: torch.Tensor) -> None:
         env, term = self._env, self.terms[name]

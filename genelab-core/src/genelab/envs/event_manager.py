@@ -9,6 +9,7 @@ import torch
 
 from genelab.envs.manager_base import TermCfg
 from genelab.errors import GenelabError
+from genelab.state import load_tensors
 
 if TYPE_CHECKING:
     from genelab.envs.rl_env import ManagerBasedRlEnv
@@ -48,6 +49,14 @@ class EventManager:
         env = self._env
         low, high = term.interval_range_s
         return torch.rand(count, generator=env.generator, device=env.device) * (high - low) + low
+
+    def state_dict(self) -> dict[str, dict[str, torch.Tensor]]:
+        """The interval timers (copies)."""
+        return {"time_left": {n: t.clone() for n, t in self._time_left.items()}}
+
+    def load_state_dict(self, state: dict[str, dict[str, torch.Tensor]]) -> None:
+        """Restore what :meth:`state_dict` returned."""
+        load_tensors(self._time_left, state["time_left"], "event timers")
 
     def apply(self, mode: Literal["startup", "reset"], env_ids: torch.Tensor) -> None:
         """Apply every ``mode`` term to ``env_ids``."""

@@ -17,3 +17,4 @@ class TermCfg:
 
     func: Callable[..., Any]
     params: dict[str, Any] = field(default_factory=dict)
+

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from genelab.envs.manager_base import TermCfg
+from genelab.state import load_tensors
 
 if TYPE_CHECKING:
     from genelab.envs.rl_env import ManagerBasedRlEnv
@@ -63,3 +64,11 @@ class RewardManager:
     def reset(self, env_ids: torch.Tensor) -> None:
         """Zero the episodic sums of ``env_ids``."""
         self.episode_sums.index_fill_(1, env_ids, 0.0)
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        """The per-term episodic sums (a copy)."""
+        return {"episode_sums": self.episode_sums.clone()}
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        """Restore what :meth:`state_dict` returned."""
+        load_tensors({"episode_sums": self.episode_sums}, state, "reward sums")

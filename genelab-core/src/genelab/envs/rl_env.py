@@ -19,6 +19,7 @@ from genelab.envs.reward_manager import RewardManager
 from genelab.envs.termination_manager import TerminationManager
 from genelab.errors import GenelabError
 from genelab.sim.simulation import create_simulation
+from genelab.state import load_tensors
 
 
 class ManagerBasedRlEnv:
@@ -141,6 +142,51 @@ class ManagerBasedRlEnv:
         self.reward_manager.reset(env_ids)
         self.episode_length_buf.index_fill_(0, env_ids, 0)
         self._episode_return = self._episode_return.index_fill(0, env_ids, 0.0)
+
+    # -- saving and restoring the evolving state -----------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything that changes while the env steps, as copies (for exact resume).
+
+        The generator, step counters, episode returns, the last observation, the
+        simulation's state and each manager's buffers; :meth:`load_state_dict` puts them
+        back into an env built from the same config.
+        """
+        return {
+            "num_envs": self.num_envs,
+            "generator": self.generator.get_state(),
+            "common_step_counter": self.common_step_counter,
+            "episode_length": self.episode_length_buf.clone(),
+            "episode_return": self._episode_return.clone(),
+            "observations": {name: value.clone() for name, value in self.obs_buf.items()},
+            "sim": self.sim.state_dict(),
+            "actions": self.action_manager.state_dict(),
+            "commands": self.command_manager.state_dict(),
+            "events": self.event_manager.state_dict(),
+            "rewards": self.reward_manager.state_dict(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict` into this env (built from the same config).
+
+        A state of another env count or layout raises :class:`GenelabError`; the env may
+        then be partly restored, so reset it before stepping.
+        """
+        if state["num_envs"] != self.num_envs:
+            raise GenelabError(f"the saved env state has {state['num_envs']} envs, "
+                               f"this env {self.num_envs}")
+        observations = {name: value.clone() for name, value in self.obs_buf.items()}
+        load_tensors(observations, state["observations"], "observations")
+        self.sim.load_state_dict(state["sim"])
+        self.action_manager.load_state_dict(state["actions"])
+        self.command_manager.load_state_dict(state["commands"])
+        self.event_manager.load_state_dict(state["events"])
+        self.reward_manager.load_state_dict(state["rewards"])
+        self.generator.set_state(state["generator"])
+        self.common_step_counter = int(state["common_step_counter"])
+        self.episode_length_buf = state["episode_length"].to(self.device, copy=True)
+        self._episode_return = state["episode_return"].to(self.device, copy=True)
+        self.obs_buf = observations
 
     # -- goal tasks, rendering, bridges, lifecycle ---------------------------------------
 

@@ -1,8 +1,10 @@
-"""Backend-agnostic dispatchers behind ``genelab train`` and ``genelab play``.
+"""Backend-agnostic dispatchers behind ``genelab train``, ``play``, ``eval`` and ``export``.
 
 Everything that can fail because of user input (task id, preset, overrides, missing
-backend, checkpoint) is checked before an environment is built or a run directory is
-created.
+backend, checkpoint) is checked by :mod:`genelab.rl.setup` before an environment is
+built or a run directory is created. A training run that ends without a checkpoint
+(refused, interrupted or failed before its first iteration ended) leaves no run
+directory behind.
 """
 
 from __future__ import annotations
@@ -10,33 +12,35 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from genelab.errors import GenelabError
-from genelab.overrides import Override, apply_overrides
-from genelab.registry import TASKS
-from genelab.rl.backend import BackendInfo, PlayContext, PolicyKind, TrainContext
+from genelab.interrupts import stop_at_iteration_end
+from genelab.overrides import Override
+from genelab.rl.backend import PlayContext, PolicyKind, TrainContext
 from genelab.rl.progress import TrainingProgress
-from genelab.rl.registry import select_backend
-from genelab.runs import (
-    experiment_dir,
-    find_checkpoint,
-    new_run_dir,
-    run_info,
-    saved_agent_cfg,
-    write_params,
-)
+from genelab.rl.setup import resolve_play, resolve_train
+from genelab.runs import Run, list_checkpoints, new_run_dir, run_info, write_params
 
 
 @dataclass
 class TrainResult:
-    """What a finished (or interrupted) training run left behind."""
+    """What a finished (or interrupted) training run left behind.
+
+    Attributes:
+        status: ``complete`` or ``interrupted`` (Ctrl-C / SIGTERM).
+        run_dir: The run directory (``None`` when nothing was saved and it was removed).
+        checkpoint: Its latest checkpoint, if any.
+    """
 
     task_id: str
     backend: str
-    run_dir: Path
+    status: str
+    run_dir: Path | None
+    checkpoint: Path | None
     iterations: int
     seconds: float
     mean_reward: float | None
@@ -66,12 +70,6 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _split_overrides(overrides: list[Override]) -> tuple[list[Override], list[Override]]:
-    env = [o for o in overrides if o.path.startswith("env.")]
-    agent = [o for o in overrides if o.path.startswith("agent.")]
-    return env, agent
-
-
 def train_task(
     task_id: str,
     *,
@@ -93,10 +91,15 @@ def train_task(
     """Train ``task_id`` with the backend its agent config selects; return the run.
 
     ``max_iterations`` is the number of iterations to run now, also when resuming
-    (additional to the checkpoint's). ``checkpoint`` (a path, "latest" or an iteration)
-    or ``resume`` (latest checkpoint of the latest run) restores a previous run.
-    ``profile`` (or ``GENELAB_PROFILE=1``) writes ``torch.profiler`` traces of a window
-    of env steps to ``<run>/profiler/`` (see :mod:`genelab.profiling`).
+    (additional to the checkpoint's). ``checkpoint`` (a path, a run directory, "latest"
+    or a number) or ``resume`` (the latest checkpoint of this task's newest run) continues
+    a run: its saved env and agent configs, then this call's flags and overrides (the
+    differences are printed). ``profile`` (or ``GENELAB_PROFILE=1``) writes
+    ``torch.profiler`` traces of a window of env steps to ``<run>/profiler/``.
+
+    Ctrl-C or SIGTERM stops training when the running iteration ends; the backend saves
+    it and the result's ``status`` is ``interrupted``. A second signal, or one before the
+    first iteration ended, stops at once.
 
     Under torchrun (``WORLD_SIZE`` > 1, see :mod:`genelab.rl.launch`) every rank trains
     ``num_envs`` envs seeded with ``seed + rank`` in the shared ``run_dir``; rank 0 alone
@@ -105,71 +108,101 @@ def train_task(
     from genelab.profiling import profile_request
 
     rank, world_size = int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
-
-    task = TASKS.get(task_id)
-    agent_cfg = task.agent_cfg(preset)
-    info = select_backend(agent_cfg)
-    apply_overrides({"env": task.env, "agent": agent_cfg}, list(overrides))
-    if num_envs is not None:
-        task.env.num_envs = num_envs
-    if max_iterations is not None:
-        agent_cfg.max_iterations = max_iterations
-    if seed is not None:
-        agent_cfg.seed = seed
-    task.env.seed = agent_cfg.seed + rank
-    backend = info.backend
-    check_launch(backend, agent_cfg, task.env.num_envs)
+    setup = resolve_train(task_id, preset=preset, overrides=list(overrides), num_envs=num_envs,
+                          max_iterations=max_iterations, seed=seed, run_name=run_name,
+                          log_root=log_root, resume=resume, checkpoint=checkpoint, run=run)
+    env_cfg, agent_cfg, backend = setup.env_cfg, setup.agent_cfg, setup.info.backend
+    env_cfg.seed = agent_cfg.seed + rank
+    check_launch(backend, agent_cfg, env_cfg.num_envs)
     if world_size > 1 and run_dir is None:
         raise GenelabError("a multi-process run needs one shared run directory: start it "
                            "with genelab train TASK --gpus N")
-    resume_from = None
-    if resume or checkpoint:
-        parent = experiment_dir(log_root, backend.name, agent_cfg.experiment_name)
-        resume_from = find_checkpoint(checkpoint or "latest", parent, run,
-                                      backend.checkpoint_pattern)
     profiling = profile_request(profile)
     device = resolve_device(device)
     if world_size > 1 and device == "cuda":
         device = f"cuda:{os.environ.get('LOCAL_RANK', '0')}"
-    seed_everything(agent_cfg.seed + rank)
-    from genelab.envs import ManagerBasedRlEnv
-
-    env = ManagerBasedRlEnv(task.env, device=device)
+    progress = progress or TrainingProgress(enabled=rank == 0)
+    saved: Run | None = None
+    seconds = 0.0
     try:
-        backend.validate(agent_cfg, env)
-        if run_dir is None:
-            run_dir = new_run_dir(log_root, backend.name, agent_cfg.experiment_name,
-                                  run_name if run_name is not None else agent_cfg.run_name)
-        if rank == 0:
-            extra = {"device": device, "num_envs": env.num_envs * world_size,
-                     "world_size": world_size, "num_envs_per_rank": env.num_envs,
-                     "preset": preset, "resumed_from": str(resume_from) if resume_from else None,
-                     "launched_by": os.environ.get("GENELAB_LAUNCHED_BY")}
-            write_params(run_dir, task.env, agent_cfg, run_info(
-                task_id, agent_cfg.seed, backend.name, [info.distribution], extra))
-        if profiling is not None:
-            env.add_bridge(profiling.bridge(run_dir))
-        progress = progress or TrainingProgress(enabled=rank == 0)
-        ctx = TrainContext(task_id=task_id, env=env, env_cfg=task.env, agent_cfg=agent_cfg,
-                           run_dir=run_dir, device=device, progress=progress,
-                           resume_from=resume_from, rank=rank, world_size=world_size)
-        try:
-            backend.train(ctx)
-        except GenelabError:
-            if progress.last is None and rank == 0:  # refused before training: leave no run
-                shutil.rmtree(run_dir, ignore_errors=True)
+        with stop_at_iteration_end(progress.request_stop, immediate=world_size > 1):
+            seed_everything(agent_cfg.seed + rank)
+            from genelab.envs import ManagerBasedRlEnv
+
+            env = ManagerBasedRlEnv(env_cfg, device=device)
+            try:
+                backend.validate(agent_cfg, env)
+                if run_dir is None:
+                    run_dir = new_run_dir(log_root, backend.name, agent_cfg.experiment_name,
+                                          run_name if run_name is not None else agent_cfg.run_name)
+                if rank == 0:
+                    saved = write_params(run_dir, env_cfg, agent_cfg, run_info(
+                        task_id, agent_cfg.seed, backend.name, setup.info.distribution,
+                        _run_extra(setup, device, env.num_envs, world_size)))
+                    _report(setup)
+                if profiling is not None:
+                    env.add_bridge(profiling.bridge(run_dir))
+                ctx = TrainContext(task_id=task_id, env=env, env_cfg=env_cfg,
+                                   agent_cfg=agent_cfg, run_dir=run_dir, device=device,
+                                   progress=progress, resume_from=setup.resume_from, rank=rank,
+                                   world_size=world_size)
+                try:
+                    backend.train(ctx)
+                finally:
+                    seconds = progress.finish()
+            finally:
+                env.close()
+    except BaseException as error:
+        interrupted = isinstance(error, KeyboardInterrupt)
+        run_dir = _settle(saved, run_dir, backend, "interrupted" if interrupted else "failed")
+        if not interrupted:
             raise
-        finally:
-            seconds = progress.finish()
-    finally:
-        env.close()
+        status = "interrupted"
+    else:
+        run_dir = _settle(saved, run_dir, backend, "complete")
+        status = "complete"
     last = progress.last
+    checkpoints = list_checkpoints(run_dir, backend.checkpoint_pattern) if run_dir else []
     return TrainResult(
-        task_id=task_id, backend=backend.name, run_dir=run_dir,
+        task_id=task_id, backend=backend.name, status=status, run_dir=run_dir,
+        checkpoint=checkpoints[-1][1] if checkpoints else None,
         iterations=(last.iteration + 1) if last else 0, seconds=seconds,
         mean_reward=last.mean_reward if last else None,
         mean_episode_length=last.mean_episode_length if last else None,
     )
+
+
+def _run_extra(setup: Any, device: str, num_envs: int, world_size: int) -> dict[str, Any]:
+    """What ``run.json`` records about this launch beyond :func:`genelab.runs.run_info`."""
+    source = setup.source
+    return {"device": device, "num_envs": num_envs * world_size, "world_size": world_size,
+            "num_envs_per_rank": num_envs, "preset": setup.preset,
+            "resumed_from": str(source.path) if source else None,
+            "resumed_run": str(source.run.path) if source and source.run else None,
+            "changes": [str(change) for change in setup.changes],
+            "launched_by": os.environ.get("GENELAB_LAUNCHED_BY")}
+
+
+def _report(setup: Any) -> None:
+    """Print what is resumed and changed (stdout) and the lookup notes (stderr)."""
+    for line in setup.report():
+        print(line, flush=True)
+    for note in setup.source.notes if setup.source else ():
+        print(f"note: {note}", file=sys.stderr)
+
+
+def _settle(saved: Run | None, run_dir: Path | None, backend: Any, status: str) -> Path | None:
+    """Record how the run ended; a run without any checkpoint is removed (``None``).
+
+    Only the process that wrote the params (rank 0) touches the directory.
+    """
+    if saved is None or run_dir is None:
+        return run_dir
+    if not list_checkpoints(run_dir, backend.checkpoint_pattern):
+        shutil.rmtree(run_dir, ignore_errors=True)
+        return None
+    saved.mark(status)
+    return run_dir
 
 
 def check_launch(backend: Any, agent_cfg: Any, num_envs: int) -> None:
@@ -213,51 +246,30 @@ def prepare_playback(
     deterministic: bool = True,
     log_root: Path = Path("logs"),
 ) -> Playback:
-    """Build the task's play env and a zero, random or trained policy for it.
+    """Build the play env and a zero, random or trained policy for it; the caller closes
+    ``env``.
 
-    Uses the task's ``play_env`` when it has one. 'trained' resolves ``checkpoint`` (a
-    path, a run directory, "latest" or an iteration) among the runs of the agent
-    config's experiment, before the env is built. The caller closes ``env``.
+    A trained policy comes with its run's saved env and agent configs (see
+    :func:`genelab.rl.setup.resolve_play`); ``checkpoint`` is a path, a run directory,
+    "latest" or a number among this task's runs. Notes about the run's settings are
+    printed once the policy is loaded.
     """
-    if kind not in ("zero", "random", "trained"):
-        raise GenelabError(f"unknown agent '{kind}': use zero, random or trained")
-    task = TASKS.get(task_id)
-    env_cfg = task.play_env if task.play_env is not None else task.env
-    env_overrides, agent_overrides = _split_overrides(list(overrides))
-    targets: dict[str, Any] = {"env": env_cfg}
-    info: BackendInfo | None = None
-    agent_cfg = None
-    if kind == "trained" or agent_overrides:
-        agent_cfg = task.agent_cfg(preset)
-        info = select_backend(agent_cfg)
-        targets["agent"] = agent_cfg
-    apply_overrides(targets, env_overrides + agent_overrides)
-    if num_envs is not None:
-        env_cfg.num_envs = num_envs
-    if seed is not None:
-        env_cfg.seed = seed
-    resolved = None
-    if kind == "trained":
-        assert info is not None and agent_cfg is not None
-        parent = experiment_dir(log_root, info.backend.name, agent_cfg.experiment_name)
-        resolved = find_checkpoint(checkpoint or "latest", parent, run,
-                                   info.backend.checkpoint_pattern)
-        # play what was trained: the run's saved agent config, then this command's overrides
-        agent_cfg = saved_agent_cfg(resolved, agent_cfg)
-        apply_overrides({"agent": agent_cfg}, agent_overrides)
+    setup = resolve_play(task_id, kind=kind, preset=preset, overrides=list(overrides),
+                         checkpoint=checkpoint, run=run, num_envs=num_envs, seed=seed,
+                         log_root=log_root)
     device = resolve_device(device)
-    if env_cfg.seed is not None:
-        seed_everything(env_cfg.seed)
+    if setup.env_cfg.seed is not None:
+        seed_everything(setup.env_cfg.seed)
     from genelab.envs import ManagerBasedRlEnv
     from genelab.rl.play import random_policy, zero_policy
 
-    env = ManagerBasedRlEnv(env_cfg, device=device)
+    env = ManagerBasedRlEnv(setup.env_cfg, device=device)
     try:
         if kind == "trained":
-            assert info is not None and resolved is not None
-            policy = info.backend.inference_policy(PlayContext(
-                task_id=task_id, env=env, env_cfg=env_cfg, agent_cfg=agent_cfg,
-                checkpoint=resolved, device=device, deterministic=deterministic))
+            assert setup.info is not None and setup.checkpoint is not None
+            policy = setup.info.backend.inference_policy(PlayContext(
+                task_id=task_id, env=env, env_cfg=setup.env_cfg, agent_cfg=setup.agent_cfg,
+                checkpoint=setup.checkpoint, device=device, deterministic=deterministic))
         elif kind == "random":
             policy = random_policy(env)
         else:
@@ -265,7 +277,9 @@ def prepare_playback(
     except BaseException:
         env.close()
         raise
-    return Playback(env, policy, resolved)
+    for note in setup.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return Playback(env, policy, setup.checkpoint)
 
 
 def play_task(task_id: str, *, steps: int = 240, max_steps: int | None = None,
@@ -292,8 +306,8 @@ def evaluate_task(task_id: str, *, episodes_per_env: int = 1, output: Path | Non
     Returns the metrics and the path written (``output``, or the checkpoint's run
     directory for a trained policy, or nothing for zero/random without ``output``).
     """
+    from genelab.files import write_json
     from genelab.rl.evaluate import evaluate
-    from genelab.runs import write_json
 
     loaded = prepare_playback(task_id, **playback)
     try:

@@ -12,8 +12,8 @@ from typing import Any
 import torch
 
 from genelab.errors import GenelabError
+from genelab.files import atomic_file, write_json
 from genelab.rl.backend import Policy
-from genelab.runs import atomic_file, write_json
 
 
 def export_torchscript(env: Any, policy: Policy, path: Path, info: dict[str, Any]) -> Path:

@@ -23,10 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from genelab.errors import GenelabError
-from genelab.overrides import apply_overrides, parse_override_args
-from genelab.registry import TASKS
-from genelab.rl.registry import select_backend
-from genelab.runs import experiment_dir, find_checkpoint, list_checkpoints, new_run_dir
+from genelab.overrides import parse_override_args
+from genelab.rl.setup import resolve_train
+from genelab.runs import list_checkpoints, new_run_dir
 
 #: Environment variable carrying the user's command line to the ranks (for run.json).
 LAUNCHED_BY = "GENELAB_LAUNCHED_BY"
@@ -147,21 +146,20 @@ def _run_ranks(args: list[str]) -> int:
 def launch(request: LaunchRequest) -> int:
     """Check the request, create the shared run directory and run every rank; returns the
     exit code. A launch that fails before its first checkpoint leaves no run directory."""
-    task = TASKS.get(request.task_id)
-    agent_cfg = task.agent_cfg(request.preset)
-    backend = select_backend(agent_cfg).backend
-    apply_overrides({"env": task.env, "agent": agent_cfg},
-                    parse_override_args(list(request.override_args), ("env", "agent")))
+    setup = resolve_train(
+        request.task_id, preset=request.preset,
+        overrides=parse_override_args(list(request.override_args), ("env", "agent")),
+        max_iterations=request.max_iterations, seed=request.seed, run_name=request.run_name,
+        log_root=request.log_root, resume=request.resume, checkpoint=request.checkpoint,
+        run=request.run)
+    agent_cfg, backend = setup.agent_cfg, setup.info.backend
     if not backend.distributed:
         raise GenelabError(f"the {backend.name} backend trains in one process; drop --gpus")
     request.check_nodes()
     per_rank = envs_per_rank(request.gpus * request.nnodes, request.num_envs,
-                             request.num_envs_per_gpu, task.env.num_envs, request.processes)
-    checkpoint = None
-    if request.resume or request.checkpoint:  # every node reads it (a shared file system)
-        parent = experiment_dir(request.log_root, backend.name, agent_cfg.experiment_name)
-        checkpoint = find_checkpoint(request.checkpoint or "latest", parent, request.run,
-                                     backend.checkpoint_pattern).resolve()
+                             request.num_envs_per_gpu, setup.env_cfg.num_envs, request.processes)
+    # every node reads the checkpoint (a shared file system)
+    checkpoint = setup.resume_from.resolve() if setup.resume_from else None
     if request.node_rank == 0:
         run_name = request.run_name if request.run_name is not None else agent_cfg.run_name
         run_dir = new_run_dir(request.log_root, backend.name, agent_cfg.experiment_name,

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import math
+import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
+
+from genelab.interrupts import TrainingInterrupted
 
 
 @dataclass
@@ -39,6 +43,11 @@ class TrainingProgress:
     On a terminal it redraws one live line (rich); elsewhere (CI, files) it prints a
     line every ``log_every`` iterations and on the last one. Backends call
     :meth:`start` once, :meth:`update` after each iteration and :meth:`finish` at the end.
+
+    :meth:`update` marks an iteration end for everyone: it calls the ``on_iteration``
+    listeners, and when a stop was requested (Ctrl-C / SIGTERM, see
+    :meth:`request_stop`) it then raises :class:`~genelab.interrupts.TrainingInterrupted`,
+    which a backend handles like Ctrl-C: save the iteration that just ended, re-raise.
     """
 
     def __init__(self, stream: TextIO | None = None, live: bool | None = None,
@@ -55,6 +64,8 @@ class TrainingProgress:
         self._last_steps = 0
         self._rate = 0.0
         self._status = None
+        self.on_iteration: list[Callable[[IterationStats], None]] = []
+        self.stop_requested: str | None = None
 
     def start(self, first_iteration: int, total_iterations: int, env_steps: int = 0) -> None:
         """Begin: iterations ``first_iteration`` .. ``total_iterations - 1`` will run.
@@ -78,13 +89,31 @@ class TrainingProgress:
         self._rate = (stats.env_steps - self._last_steps) / delta_t
         self._last_time, self._last_steps = now, stats.env_steps
         self.last = stats
-        if not self.enabled:
-            return
-        line = self.format_line(stats)
-        if self._status is not None:
-            self._status.update(line)
-        elif self._is_log_point(stats.iteration):
-            print(line, file=self.stream, flush=True)
+        if self.enabled:
+            line = self.format_line(stats)
+            if self._status is not None:
+                self._status.update(line)
+            elif self._is_log_point(stats.iteration):
+                print(line, file=self.stream, flush=True)
+        for listener in self.on_iteration:
+            listener(stats)
+        if self.stop_requested:
+            raise TrainingInterrupted(self.stop_requested)
+
+    def request_stop(self, reason: str) -> bool:
+        """Ask training to stop when the running iteration ends (``reason``: e.g. ``"SIGINT"``).
+
+        Returns ``False``, asking nothing, when the stop cannot wait for an iteration end:
+        no iteration has ended yet, or a stop was already requested.
+        """
+        if self.last is None or self.stop_requested:
+            return False
+        self.stop_requested = reason
+        if self.enabled:  # os.write: this runs inside a signal handler
+            os.write(2, f"{reason}: stopping when iteration {self.last.iteration + 2} ends, "
+                        "then saving a checkpoint; press Ctrl-C again to stop at once without "
+                        "saving that iteration\n".encode())
+        return True
 
     def _is_log_point(self, iteration: int) -> bool:
         done = iteration - self.first_iteration + 1

@@ -11,6 +11,7 @@ import torch
 from genelab.errors import GenelabError
 from genelab.sim.canvas import Canvas
 from genelab.sim.dynamics import DynamicsModel, DynamicsModelCfg
+from genelab.state import load_tensors
 
 
 @dataclass
@@ -68,6 +69,14 @@ class Simulation:
     def reset(self, env_ids: torch.Tensor) -> None:
         """Put the systems ``env_ids`` back to their default state."""
         self.model.reset(env_ids)
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        """The physical state of every system (a copy), for exact resume."""
+        return {"state": self.model.state.clone()}
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        """Restore what :meth:`state_dict` returned."""
+        load_tensors({"state": self.model.state}, state, "sim state")
 
     def canvas(self) -> Canvas:
         """A blank canvas with this simulation's frame size and camera."""
