@@ -64,6 +64,7 @@ class RslRlBackend(Backend):
                                        log_dir=str(ctx.run_dir), device=ctx.device,
                                        progress=ctx.progress, snapshot=ctx.snapshot)
         try:
+            env_restored = False  # a resumed env keeps its restored episode lengths
             if ctx.resume_from is not None:
                 state = load_checkpoint(ctx.resume_from, ctx.device)
                 for role in ("actor", "critic"):
@@ -72,10 +73,9 @@ class RslRlBackend(Backend):
                                      num_actions=env.num_actions, task_id=ctx.task_id,
                                      checkpoint=ctx.resume_from)
                 runner.resume(state)
-                ctx.restore_snapshot((state.get("genelab") or {}).get("snapshot"))
-            fresh = ctx.resume_from is None  # a resumed run keeps its restored episode lengths
+                env_restored = ctx.restore_snapshot((state.get("genelab") or {}).get("snapshot"))
             runner.learn(cfg.max_iterations,
-                         init_at_random_ep_len=cfg.init_at_random_ep_len and fresh)
+                         init_at_random_ep_len=cfg.init_at_random_ep_len and not env_restored)
         finally:
             runner.close()
 

@@ -10,9 +10,10 @@ Differences from the stock runner, each at one seam:
 * :meth:`GenelabOnPolicyRunner.resume` restores all of it from a checkpoint read with
   ``weights_only=True`` (rsl_rl's own ``load`` unpickles anything) and continues *after*
   the checkpoint's iteration.
-* :meth:`GenelabOnPolicyRunner.learn` saves ``model_<it>.pt`` before re-raising
-  ``KeyboardInterrupt`` or an error (unless that iteration is saved already), and always
-  flushes TensorBoard.
+* :meth:`GenelabOnPolicyRunner.learn` also saves after the first iteration of every
+  call (as the other backends do, so a resumed run has a checkpoint early), saves
+  ``model_<it>.pt`` before re-raising ``KeyboardInterrupt`` or an error (unless that
+  iteration is saved already), and always flushes TensorBoard.
 * Multi-process training (torchrun's ``WORLD_SIZE`` > 1) on CPU uses the gloo backend:
   rsl_rl only knows NCCL with one GPU per rank. Its parameter broadcast, gradient
   all-reduce and normalizer synchronisation are plain ``torch.distributed`` calls and
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from genelab.interrupts import deferred_interrupts
 from genelab.rl.checkpoint_files import save_checkpoint_file
 from genelab.rl.progress import IterationStats, TrainingProgress
 from rsl_rl.runners import OnPolicyRunner
@@ -51,13 +53,15 @@ class ProgressLogger(Logger):
     """rsl_rl's logger, reporting each iteration to a :class:`TrainingProgress`.
 
     TensorBoard scalars are written by rsl_rl's own ``log``; only its console text is
-    dropped. ``last_iteration`` is the last iteration whose update finished.
+    dropped. ``last_iteration`` is the last iteration whose update finished;
+    ``after_log(it)`` is called once it is reported.
     """
 
     def __init__(self, *args: Any, progress: TrainingProgress | None = None,
-                 **kwargs: Any) -> None:
+                 after_log: Callable[[int], None] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.progress = progress
+        self.after_log = after_log
         self.last_iteration: int | None = None
 
     def init_logging_writer(self) -> None:
@@ -77,6 +81,8 @@ class ProgressLogger(Logger):
                 mean_reward=_mean(self.rewbuffer),
                 mean_episode_length=_mean(self.lenbuffer),
             ))
+        if self.after_log is not None:
+            self.after_log(it)
 
 
 class GenelabOnPolicyRunner(OnPolicyRunner):
@@ -101,9 +107,11 @@ class GenelabOnPolicyRunner(OnPolicyRunner):
             log_dir=log_dir, cfg=self.cfg, env_cfg=env.cfg, num_envs=env.num_envs,
             is_distributed=self.is_distributed, gpu_world_size=self.gpu_world_size,
             gpu_global_rank=self.gpu_global_rank, device=self.device, progress=progress,
+            after_log=self._after_log,
         )
         self.snapshot = snapshot
         self._saved_iteration: int | None = None
+        self._first_iteration = 0
 
     def _configure_multi_gpu(self) -> None:
         """rsl_rl's multi-GPU setup, or the same over gloo when the learner is on the CPU."""
@@ -135,19 +143,20 @@ class GenelabOnPolicyRunner(OnPolicyRunner):
         """Write a checkpoint atomically: rsl_rl's state (weights, optimizer, iteration),
         ``infos`` with ``env_steps`` and ``wall_time``, and under ``"genelab"`` the
         logger's episode buffers and the snapshot."""
-        state = self.alg.save()
-        state["iter"] = self.current_learning_iteration
-        state["infos"] = {"env_steps": self.logger.tot_timesteps,
-                          "wall_time": self.logger.tot_time, **(infos or {})}
-        logger = self.logger
-        state["genelab"] = {
-            "logger": {"rewards": list(logger.rewbuffer), "lengths": list(logger.lenbuffer),
-                       "reward_sum": logger.cur_reward_sum.clone(),
-                       "episode_length": logger.cur_episode_length.clone()},
-            "snapshot": self.snapshot() if self.snapshot is not None else None,
-        }
-        save_checkpoint_file(state, Path(path))
-        self._saved_iteration = self.current_learning_iteration
+        with deferred_interrupts():  # Ctrl-C waits until the checkpoint is written
+            state = self.alg.save()
+            state["iter"] = self.current_learning_iteration
+            state["infos"] = {"env_steps": self.logger.tot_timesteps,
+                              "wall_time": self.logger.tot_time, **(infos or {})}
+            logger = self.logger
+            state["genelab"] = {
+                "logger": {"rewards": list(logger.rewbuffer), "lengths": list(logger.lenbuffer),
+                           "reward_sum": logger.cur_reward_sum.clone(),
+                           "episode_length": logger.cur_episode_length.clone()},
+                "snapshot": self.snapshot() if self.snapshot is not None else None,
+            }
+            save_checkpoint_file(state, Path(path))
+            self._saved_iteration = self.current_learning_iteration
         self.logger.save_model(path, self.current_learning_iteration)
 
     def resume(self, state: dict[str, Any]) -> int:
@@ -164,7 +173,8 @@ class GenelabOnPolicyRunner(OnPolicyRunner):
         logger.tot_timesteps = int(infos.get("env_steps", 0))
         logger.tot_time = float(infos.get("wall_time", 0.0))
         saved = (state.get("genelab") or {}).get("logger")
-        if saved is not None and saved["reward_sum"].shape == logger.cur_reward_sum.shape:
+        if isinstance(saved, dict) and {"rewards", "lengths", "reward_sum", "episode_length"} <= \
+                set(saved) and saved["reward_sum"].shape == logger.cur_reward_sum.shape:
             logger.rewbuffer.extend(saved["rewards"])
             logger.lenbuffer.extend(saved["lengths"])
             logger.cur_reward_sum.copy_(saved["reward_sum"])
@@ -173,7 +183,7 @@ class GenelabOnPolicyRunner(OnPolicyRunner):
 
     def learn(self, num_learning_iterations: int, init_at_random_ep_len: bool = False) -> None:
         """Run ``num_learning_iterations`` more iterations; save a checkpoint if stopped."""
-        first = self.current_learning_iteration
+        first = self._first_iteration = self.current_learning_iteration
         if self.progress is not None:
             self.progress.start(first, first + num_learning_iterations, self.logger.tot_timesteps)
         try:
@@ -187,6 +197,13 @@ class GenelabOnPolicyRunner(OnPolicyRunner):
             self._close_writer()
             if self.progress is not None:
                 self.progress.finish()
+
+    def _after_log(self, it: int) -> None:
+        """Save the first iteration of this ``learn`` call when rsl_rl will not (it saves
+        every ``save_interval``-th iteration, counted from 0)."""
+        if (it == self._first_iteration and it % self.cfg["save_interval"]
+                and self.logger.writer is not None):
+            self.save(os.path.join(self.logger.log_dir, f"model_{it}.pt"))
 
     def _save_interrupted(self) -> None:
         if (self.logger.writer is None or self.logger.last_iteration is None

@@ -27,6 +27,7 @@ import json
 import re
 import sys
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,24 +83,25 @@ def replay_buffer_path(checkpoint: Path) -> Path:
 
 
 def save_checkpoint(model: BaseAlgorithm, path: Path, meta: dict[str, Any],
-                    snapshot: dict[str, Any] | None = None) -> None:
-    """Write the model (and, off-policy, its replay buffer first) atomically; Ctrl-C waits
-    until both are written. ``meta`` holds GeneLab's counters; ``snapshot`` is
-    ``TrainContext.snapshot()``."""
+                    snapshot: Callable[[], dict[str, Any]] | None = None) -> None:
+    """Write the model (and, off-policy, then its replay buffer) atomically; Ctrl-C waits
+    until both are written. ``meta`` holds GeneLab's counters; ``snapshot`` gives
+    GeneLab's random-number and env state (``TrainContext.snapshot``)."""
     with deferred_interrupts():
-        if isinstance(model, OffPolicyAlgorithm) and model.replay_buffer is not None:
-            buffer = replay_buffer_path(path)
-            save_checkpoint_file(_buffer_state(model.replay_buffer), buffer)
-            keep_only(buffer, "replay_buffer_*.pt")
         archive = io.BytesIO()
         model.save(archive)
         state = io.BytesIO()
-        torch.save({**_training_state(model), "snapshot": snapshot}, state)
+        torch.save({**_training_state(model), "snapshot": snapshot() if snapshot else None},
+                   state)
         with zipfile.ZipFile(archive, "a") as members:
             members.writestr(META_MEMBER, json.dumps({**meta, **_io_sizes(model.get_env())}))
             members.writestr(STATE_MEMBER, state.getvalue())
         with atomic_file(path) as handle:
             handle.write(archive.getvalue())
+        if isinstance(model, OffPolicyAlgorithm) and model.replay_buffer is not None:
+            buffer = replay_buffer_path(path)  # after the checkpoint: older ones go then
+            save_checkpoint_file(_buffer_state(model.replay_buffer), buffer)
+            keep_only(buffer, "replay_buffer_*.pt")
 
 
 def _io_sizes(venv: VecEnv) -> dict[str, Any]:
@@ -175,6 +177,10 @@ def load_checkpoint(path: Path, device: str) -> Checkpoint:
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
+            if {"data", "policy.pth"} <= names and META_MEMBER not in names:
+                raise GenelabError(f"{path} is an SB3 zip without GeneLab's tensors-only state "
+                                   "(written by plain SB3 or an older GeneLab): its pickled "
+                                   "data cannot be read safely")
             if not {"policy.pth", META_MEMBER, STATE_MEMBER} <= names:
                 raise GenelabError(f"{path} is not a checkpoint of the sb3 backend")
             meta = json.loads(archive.read(META_MEMBER))
@@ -189,8 +195,12 @@ def load_checkpoint(path: Path, device: str) -> Checkpoint:
             state = member(STATE_MEMBER)
     except (zipfile.BadZipFile, OSError, ValueError, KeyError) as error:
         raise GenelabError(f"cannot read checkpoint {path}: {error}") from None
-    if not isinstance(meta, dict) or "algorithm" not in meta:
+    if not isinstance(meta, dict) or not {"algorithm", "iteration", "wall_time",
+                                          "observation_sizes", "action_size"} <= set(meta):
         raise GenelabError(f"{path} is not a checkpoint of the sb3 backend")
+    if not isinstance(state, dict) or not {"counters", "episodes", "successes",
+                                           "action_space_rng", "normalizer"} <= set(state):
+        raise GenelabError(f"{path} is not a checkpoint of the sb3 backend (no training state)")
     return Checkpoint(Path(path), meta, params, variables or {}, state)
 
 
@@ -235,7 +245,7 @@ def restore(model: BaseAlgorithm, checkpoint: Checkpoint, *, training: bool) -> 
     params = checkpoint.params if training else {"policy": checkpoint.params["policy"]}
     try:
         model.set_parameters(params, exact_match=training, device=model.device)
-    except ValueError as error:  # e.g. SAC trained with a learned, resumed with a fixed ent_coef
+    except (ValueError, AttributeError) as error:  # e.g. SAC: learned ent_coef, now fixed
         raise GenelabError(f"checkpoint {checkpoint.path.name} does not fit the agent config: "
                            f"{error}") from None
     if not training:

@@ -123,7 +123,7 @@ class Sb3Trainer:
         save_checkpoint(self.model, path, {
             "algorithm": self.algorithm, "iteration": counters.iteration,
             "env_steps": self.model.num_timesteps, "wall_time": counters.wall_time},
-            self.snapshot() if self.snapshot is not None else None)
+            self.snapshot)
         self._saved_iteration = counters.iteration
         return path
 

@@ -70,7 +70,9 @@ def load_checkpoint(path: Path, device: str | torch.device) -> dict[str, Any]:
     """Read a checkpoint of this backend without running code; an unreadable or unsafe
     file is a :class:`GenelabError`."""
     state = load_checkpoint_file(path, device)
-    if not isinstance(state, dict) or "policy" not in state or META not in state:
+    meta = state.get(META) if isinstance(state, dict) else None
+    if not isinstance(meta, dict) or "policy" not in state or not {
+            "algorithm", "iteration", "timestep", "wall_time", "extra"} <= set(meta):
         raise GenelabError(f"{path} is not a checkpoint of the skrl backend")
     return state
 

@@ -172,13 +172,13 @@ class GenelabSkrlTrainer:
         counters = self.counters
         path = checkpoint_path(self.run_dir, counters.timestep)
         with deferred_interrupts():
-            if self.algorithm not in ON_POLICY:
-                save_memory(self.agent.memory, path)
             save_checkpoint(self.agent, path, {
                 "algorithm": self.algorithm, "iteration": counters.iteration,
                 "timestep": counters.timestep, "env_steps": counters.timestep * self.env.num_envs,
                 "wall_time": counters.wall_time,
                 "episodes": {"returns": list(self.returns), "lengths": list(self.lengths)},
                 "snapshot": self.snapshot() if self.snapshot is not None else None})
+            if self.algorithm not in ON_POLICY:  # after the checkpoint: older ones go then
+                save_memory(self.agent.memory, path)
         self._saved_iteration = counters.iteration
         return path

@@ -1,10 +1,11 @@
 """Writing run files safely: atomic replacement, JSON, and cleanup after killed writers.
 
 Every file a run holds (params, checkpoints, replay buffers, metrics) is written through
-:func:`atomic_file`: a temp file beside the target, renamed over it on success. The temp
-file's name carries the writing host and process id, so a later writer or reader of the
-directory can remove the leftovers of a process that was killed mid-write
-(:func:`remove_stale_temp_files`) without touching a live writer's file.
+:func:`atomic_file`: a temp file beside the target, synced to disk and renamed over it on
+success. The temp file's name carries the writing host (and its process-id namespace)
+and process id, so a later writer or reader of the directory can remove the leftovers of
+a process that was killed mid-write (:func:`remove_stale_temp_files`) without touching a
+live writer's file.
 """
 
 from __future__ import annotations
@@ -21,7 +22,18 @@ from typing import IO, Any
 
 from genelab.interrupts import deferred_interrupts
 
-_HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname()) or "host"
+
+def _host_tag() -> str:
+    """This host, and its process-id namespace when /proc tells it (containers share a
+    host name but not their process ids)."""
+    host = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname()) or "host"
+    try:
+        return f"{host}-ns{os.stat('/proc/self/ns/pid').st_ino}"
+    except OSError:
+        return host
+
+
+_HOST = _host_tag()
 #: ``.<target name>.<host>.<pid>.<random>.tmp``
 _TEMP_NAME = re.compile(r"^\..+\.(?P<host>[A-Za-z0-9-]+)\.(?P<pid>\d+)\.[^.]+\.tmp$")
 
@@ -44,11 +56,24 @@ def atomic_file(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
         try:
             with os.fdopen(fd, mode) as handle:
                 yield handle
+                handle.flush()
+                os.fsync(handle.fileno())
             os.chmod(tmp, 0o666 & ~_umask())
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        _sync_directory(path.parent)
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make a rename in ``directory`` durable (best effort: not every OS opens folders)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def remove_stale_temp_files(directory: Path) -> list[Path]:

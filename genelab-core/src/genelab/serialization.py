@@ -11,6 +11,7 @@ import copy
 import dataclasses
 import enum
 import functools
+import types
 import typing
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,6 +68,8 @@ def restore(data: Any, template: Any, where: str = "config") -> Any:
             value, path = data[f.name], f"{where}.{f.name}"
             if value is None and _allows_none(type(template), f.name):
                 setattr(template, f.name, None)
+            elif _union_member(_hints(type(template)).get(f.name), value):
+                setattr(template, f.name, value)  # e.g. a number where the default is "auto"
             else:
                 setattr(template, f.name, restore(value, getattr(template, f.name), path))
         return template
@@ -119,6 +122,24 @@ def _hints(cls: type) -> dict[str, Any]:
         return typing.get_type_hints(cls)
     except Exception:  # unresolvable forward references: assume nothing
         return {}
+
+
+def _union_member(hint: Any, value: Any) -> bool:
+    """Whether ``value`` (a JSON number or string) is one of the plain types or Literal
+    choices of a union annotation such as ``float | str``."""
+    if typing.get_origin(hint) not in (typing.Union, types.UnionType):
+        return False
+    if not isinstance(value, (bool, int, float, str)):
+        return False
+    for option in typing.get_args(hint):
+        if typing.get_origin(option) is typing.Literal and value in typing.get_args(option):
+            return True
+        if option in (bool, int, float, str) and isinstance(value, option) and (
+                isinstance(value, bool) == (option is bool)):
+            return True
+        if option is float and isinstance(value, int) and not isinstance(value, bool):
+            return True
+    return False
 
 
 def _allows_none(cls: type, name: str) -> bool:

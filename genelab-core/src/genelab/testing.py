@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import signal
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -156,17 +157,87 @@ def _flatten(data: Any, prefix: str) -> dict[str, Any]:
 
 def same_contents(first: dict[str, Any], second: dict[str, Any]) -> list[str]:
     """The keys whose values differ between two :func:`checkpoint_contents` (tensors compared
-    bit for bit, dtype and shape included); empty when they are identical."""
+    bit for bit, dtype and shape included, so equal NaNs match); empty when identical."""
     import torch
+
+    def bits(tensor: torch.Tensor) -> torch.Tensor:
+        return tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8)
 
     keys = sorted(set(first) | set(second))
     differing = []
     for key in keys:
         a, b = first.get(key), second.get(key)
         if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
-            equal = a.dtype == b.dtype and a.shape == b.shape and torch.equal(a, b)
+            equal = a.dtype == b.dtype and a.shape == b.shape and torch.equal(bits(a), bits(b))
         else:
             equal = key in first and key in second and a == b
         if not equal:
             differing.append(key)
     return differing
+
+
+def checkpoint_set(checkpoint: Path) -> dict[str, Any]:
+    """:func:`checkpoint_contents` of a checkpoint and the files saved with it beside it
+    (replay buffers and memories carrying the same number), keyed by file kind."""
+    import re
+
+    number = re.findall(r"\d+", checkpoint.name)[-1]
+    contents: dict[str, Any] = {}
+    for path in sorted(checkpoint.parent.iterdir()):
+        if path == checkpoint or re.fullmatch(rf"[a-z_]+_{number}\.pt", path.name):
+            kind = path.name.replace(number, "N")
+            contents.update({f"{kind}:{key}": value
+                             for key, value in checkpoint_contents(path).items()})
+    return contents
+
+
+@dataclass
+class ResumeComparison:
+    """A run trained in one go next to the same run trained in two parts.
+
+    Attributes:
+        whole: The final checkpoint of the uninterrupted run.
+        resumed: The final checkpoint of the run that was stopped and resumed.
+        differences: Keys of :func:`checkpoint_set` that differ (empty: bit for bit equal).
+        compared: How many values were compared.
+        learned: Keys that changed while the resumed part trained (its weights should be
+            among them, or the comparison proves little).
+    """
+
+    whole: Path
+    resumed: Path
+    differences: list[str]
+    compared: int
+    learned: list[str]
+
+
+def compare_split_training(root: Path, task_id: str, *, preset: str | None = None,
+                           args: tuple[str, ...] = (), first: int = 2, then: int = 2,
+                           num_envs: int = 4, seed: int = 3, device: str = "cpu",
+                           resume_args: tuple[str, ...] = ()) -> ResumeComparison:
+    """Train ``first + then`` iterations in one run and ``first``, then ``then`` more
+    resumed, through the dispatcher (what ``genelab train`` and ``--resume`` run); compare
+    the final checkpoints with everything saved beside them.
+
+    ``args`` are dotted overrides for both runs; ``resume_args`` for the resumed part only.
+    """
+    from genelab.overrides import parse_override_args
+    from genelab.rl.dispatch import train_task
+
+    def overrides(extra: tuple[str, ...]) -> list[Any]:
+        return parse_override_args(list(extra), ("env", "agent"))
+
+    common = {"preset": preset, "num_envs": num_envs, "seed": seed, "device": device}
+    whole = train_task(task_id, **common, overrides=overrides(args), max_iterations=first + then,
+                       log_root=root / "whole", progress=quiet_progress())
+    part = train_task(task_id, **common, overrides=overrides(args), max_iterations=first,
+                      log_root=root / "split", progress=quiet_progress())
+    rest = train_task(task_id, checkpoint=str(part.run_dir), overrides=overrides(resume_args),
+                      max_iterations=then, device=device, log_root=root / "split",
+                      progress=quiet_progress())
+    assert whole.checkpoint is not None and rest.checkpoint is not None
+    assert part.checkpoint is not None
+    a, b = checkpoint_set(whole.checkpoint), checkpoint_set(rest.checkpoint)
+    learned = same_contents(checkpoint_set(part.checkpoint), b)
+    return ResumeComparison(whole.checkpoint, rest.checkpoint, same_contents(a, b), len(a),
+                            learned)

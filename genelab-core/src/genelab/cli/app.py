@@ -12,6 +12,7 @@ import typer
 
 from genelab.cli import listing, running
 from genelab.errors import GenelabError
+from genelab.interrupts import interrupt_on_sigint
 
 try:  # typer >= 0.20 vendors click; older releases raise click's own exceptions
     from typer import TyperException as UsageProblem
@@ -68,6 +69,7 @@ def _root(
 
 def main() -> None:
     """Console entry point: user errors become one line on stderr and a non-zero exit."""
+    interrupt_on_sigint()
     try:
         code = app(standalone_mode=False)
     except GenelabError as error:

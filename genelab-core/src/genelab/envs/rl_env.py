@@ -154,6 +154,7 @@ class ManagerBasedRlEnv:
         """
         return {
             "num_envs": self.num_envs,
+            "device_type": self.device.type,
             "generator": self.generator.get_state(),
             "common_step_counter": self.common_step_counter,
             "episode_length": self.episode_length_buf.clone(),
@@ -172,9 +173,12 @@ class ManagerBasedRlEnv:
         A state of another env count or layout raises :class:`GenelabError`; the env may
         then be partly restored, so reset it before stepping.
         """
-        if state["num_envs"] != self.num_envs:
-            raise GenelabError(f"the saved env state has {state['num_envs']} envs, "
+        if state.get("num_envs") != self.num_envs:
+            raise GenelabError(f"the saved env state has {state.get('num_envs')} envs, "
                                f"this env {self.num_envs}")
+        if state.get("device_type") != self.device.type:  # generator states differ per device
+            raise GenelabError(f"the env state was saved on {state.get('device_type')}, "
+                               f"this env runs on {self.device.type}")
         observations = {name: value.clone() for name, value in self.obs_buf.items()}
         load_tensors(observations, state["observations"], "observations")
         self.sim.load_state_dict(state["sim"])
@@ -182,7 +186,7 @@ class ManagerBasedRlEnv:
         self.command_manager.load_state_dict(state["commands"])
         self.event_manager.load_state_dict(state["events"])
         self.reward_manager.load_state_dict(state["rewards"])
-        self.generator.set_state(state["generator"])
+        self.generator.set_state(state["generator"].cpu())
         self.common_step_counter = int(state["common_step_counter"])
         self.episode_length_buf = state["episode_length"].to(self.device, copy=True)
         self._episode_return = state["episode_return"].to(self.device, copy=True)

@@ -51,63 +51,72 @@ class TrainContext:
     resume_from: Path | None = None
     rank: int = 0
     world_size: int = 1
-    _iteration_end_step: int | None = field(default=None, init=False, repr=False)
+    _iteration_end: tuple[Any, ...] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.progress.on_iteration.append(self._iteration_ended)
 
     def _iteration_ended(self, stats: Any) -> None:
-        self._iteration_end_step = self.env.common_step_counter
+        self._iteration_end = self._position()
+
+    def _position(self) -> tuple[Any, ...]:
+        """Where the run stands: env steps and the generators' states."""
+        from genelab.rl.snapshot import fingerprint
+
+        return (self.env.common_step_counter, hash(self.env.generator.get_state().numpy().tobytes()),
+                fingerprint())
 
     def snapshot(self) -> dict[str, Any]:
         """The random-number and env state to store in the checkpoint being saved.
 
-        Taken at an iteration end (where the progress display was last updated and no
-        env step has happened since) it makes the continuation exact; taken elsewhere
-        (a forced stop, an error) it is marked inexact. Tensors, numbers and strings only.
+        Taken at an iteration end (where the progress display was last updated, with no
+        env step and no random number drawn since) it makes the continuation exact; taken
+        elsewhere (a forced stop, an error) it is marked inexact. Tensors, numbers and
+        strings only.
         """
         from genelab.rl.snapshot import capture
 
         return capture(self.env, seed=self.agent_cfg.seed, world_size=self.world_size,
-                       exact=self._iteration_end_step == self.env.common_step_counter)
+                       exact=self._iteration_end == self._position())
 
     def restore_snapshot(self, snapshot: dict[str, Any] | None) -> bool:
         """Resume the random-number and env state of ``snapshot`` (a checkpoint's).
 
         Call it once when resuming, after models, wrappers and buffers are built (they
         draw random numbers) and before the first env step; then read observations from
-        the env (``env.obs_buf``), not from an earlier reset. Returns whether the
-        continuation is exact; when it is not, says why on stderr: no snapshot, another
-        seed or env count than the checkpoint's, a multi-process run, or a snapshot
-        taken mid-iteration.
+        the env (``env.obs_buf``), not from an earlier reset. Returns whether the env
+        continues where the checkpoint left it (else it was reset). When the continuation
+        is not exact, says why on stderr: no snapshot, another seed or env count than the
+        checkpoint's, a multi-process run, or a snapshot taken mid-iteration.
         """
-        from genelab.rl.snapshot import FORMAT, restore_rng
+        from genelab.rl.snapshot import is_snapshot, restore_rng
 
         name = self.resume_from.name if self.resume_from else "the checkpoint"
-        reasons = []
-        if snapshot is None or snapshot.get("format") != FORMAT:
+        reasons, restored = [], False
+        if not is_snapshot(snapshot):
             reasons.append("it holds no random-number and env state")
         elif self.world_size > 1 or snapshot["world_size"] > 1:
             reasons.append("multi-process runs restart their envs")
         else:
-            if snapshot["seed"] == self.agent_cfg.seed:
+            same_seed = snapshot["seed"] == self.agent_cfg.seed
+            if same_seed:
                 restore_rng(snapshot["rng"])
             else:
                 reasons.append(f"the seed changed ({snapshot['seed']} -> {self.agent_cfg.seed})")
             try:
                 self.env.load_state_dict(snapshot["env"])
+                restored = True
             except GenelabError as error:
                 self.env.reset()
                 reasons.append(f"its env state does not fit ({error})")
-            else:
-                if snapshot["seed"] != self.agent_cfg.seed and self.env.cfg.seed is not None:
-                    self.env.generator.manual_seed(self.env.cfg.seed)
+            if restored and not same_seed and self.env.cfg.seed is not None:
+                self.env.generator.manual_seed(self.env.cfg.seed)
             if not snapshot["exact"]:
                 reasons.append("it was saved mid-iteration (a forced stop or an error)")
         if reasons and self.rank == 0:
             print(f"note: continuing from {name} is not exact: {'; '.join(reasons)}",
                   file=sys.stderr)
-        return not reasons
+        return restored
 
 
 @dataclass

@@ -132,13 +132,13 @@ def train_task(
             env = ManagerBasedRlEnv(env_cfg, device=device)
             try:
                 backend.validate(agent_cfg, env)
+                info = run_info(task_id, agent_cfg.seed, backend.name, setup.info.distribution,
+                                _run_extra(setup, device, env.num_envs, world_size))
                 if run_dir is None:
                     run_dir = new_run_dir(log_root, backend.name, agent_cfg.experiment_name,
                                           run_name if run_name is not None else agent_cfg.run_name)
                 if rank == 0:
-                    saved = write_params(run_dir, env_cfg, agent_cfg, run_info(
-                        task_id, agent_cfg.seed, backend.name, setup.info.distribution,
-                        _run_extra(setup, device, env.num_envs, world_size)))
+                    saved = write_params(run_dir, env_cfg, agent_cfg, info)
                     _report(setup)
                 if profiling is not None:
                     env.add_bridge(profiling.bridge(run_dir))
@@ -154,12 +154,12 @@ def train_task(
                 env.close()
     except BaseException as error:
         interrupted = isinstance(error, KeyboardInterrupt)
-        run_dir = _settle(saved, run_dir, backend, "interrupted" if interrupted else "failed")
+        run_dir = _settle(run_dir, rank, saved, backend, "interrupted" if interrupted else "failed")
         if not interrupted:
             raise
         status = "interrupted"
     else:
-        run_dir = _settle(saved, run_dir, backend, "complete")
+        run_dir = _settle(run_dir, rank, saved, backend, "complete")
         status = "complete"
     last = progress.last
     checkpoints = list_checkpoints(run_dir, backend.checkpoint_pattern) if run_dir else []
@@ -177,8 +177,8 @@ def _run_extra(setup: Any, device: str, num_envs: int, world_size: int) -> dict[
     source = setup.source
     return {"device": device, "num_envs": num_envs * world_size, "world_size": world_size,
             "num_envs_per_rank": num_envs, "preset": setup.preset,
-            "resumed_from": str(source.path) if source else None,
-            "resumed_run": str(source.run.path) if source and source.run else None,
+            "resumed_from": str(source.path.resolve()) if source else None,
+            "resumed_run": str(source.run.path.resolve()) if source and source.run else None,
             "changes": [str(change) for change in setup.changes],
             "launched_by": os.environ.get("GENELAB_LAUNCHED_BY")}
 
@@ -191,17 +191,19 @@ def _report(setup: Any) -> None:
         print(f"note: {note}", file=sys.stderr)
 
 
-def _settle(saved: Run | None, run_dir: Path | None, backend: Any, status: str) -> Path | None:
+def _settle(run_dir: Path | None, rank: int, saved: Run | None, backend: Any, status: str
+            ) -> Path | None:
     """Record how the run ended; a run without any checkpoint is removed (``None``).
 
-    Only the process that wrote the params (rank 0) touches the directory.
+    Only rank 0, the process that writes the run, touches the directory.
     """
-    if saved is None or run_dir is None:
+    if rank != 0 or run_dir is None:
         return run_dir
     if not list_checkpoints(run_dir, backend.checkpoint_pattern):
         shutil.rmtree(run_dir, ignore_errors=True)
         return None
-    saved.mark(status)
+    if saved is not None:
+        saved.mark(status)
     return run_dir
 
 

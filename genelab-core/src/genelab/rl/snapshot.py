@@ -36,16 +36,36 @@ def capture_rng() -> dict[str, Any]:
 
 
 def restore_rng(state: dict[str, Any]) -> None:
-    """Put back what :func:`capture_rng` returned."""
-    torch.set_rng_state(state["torch"])
+    """Put back what :func:`capture_rng` returned (also when it was loaded onto a GPU).
+
+    CUDA generators are restored for the devices both the snapshot and this machine have.
+    """
+    torch.set_rng_state(state["torch"].cpu())
     saved = state["numpy"]
-    np.random.set_state(("MT19937", saved["keys"].numpy().astype(np.uint32), saved["pos"],
+    np.random.set_state(("MT19937", saved["keys"].cpu().numpy().astype(np.uint32), saved["pos"],
                          saved["has_gauss"], saved["cached_gaussian"]))
     python = state["python"]
     random.setstate((python["version"], tuple(int(v) for v in python["state"].tolist()),
                      python["gauss_next"]))
     if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
+        for index, cuda_state in enumerate(state["cuda"][:torch.cuda.device_count()]):
+            torch.cuda.set_rng_state(cuda_state.cpu(), index)
+
+
+def fingerprint() -> tuple[Any, ...]:
+    """A cheap summary of the global generators' states: equal fingerprints mean no random
+    number was drawn in between."""
+    _, keys, position, has_gauss, cached = np.random.get_state()
+    return (hash(torch.get_rng_state().numpy().tobytes()), hash(keys.tobytes()), int(position),
+            int(has_gauss), float(cached), hash(random.getstate()))
+
+
+def is_snapshot(value: Any) -> bool:
+    """Whether ``value`` has the layout :func:`capture` writes (of this format)."""
+    return (isinstance(value, dict) and value.get("format") == FORMAT
+            and {"seed", "world_size", "exact", "rng", "env"} <= set(value)
+            and isinstance(value["rng"], dict) and {"torch", "numpy", "python"} <= set(value["rng"])
+            and isinstance(value["env"], dict))
 
 
 def capture(env: Any, *, seed: int, world_size: int, exact: bool) -> dict[str, Any]:
