@@ -229,3 +229,36 @@ def test_config_errors_are_genelab_errors():
         env.compute_reward(torch.zeros(1, 2), torch.zeros(1, 2))
     with pytest.raises(GenelabError, match="no env.goal_success"):
         env.is_success(torch.zeros(1, 2), torch.zeros(1, 2))
+
+
+def test_state_dict_continues_a_rollout_exactly_in_a_fresh_env():
+    """Timers, commands, episode sums, actions, physics and the generator all come back."""
+    cfg = TASKS.get("GeneLab-Reach-v0").env
+    cfg.num_envs, cfg.seed = 6, 3
+    cfg.commands["goal"].resampling_time_range_s = (0.3, 0.9)
+    for term in cfg.observations["policy"].terms.values():
+        term.noise_std = 0.05  # noise draws from the generator on every step
+    cfg.events["kick"] = EventTermCfg(
+        func=mdp.reset_state_uniform, mode="interval", interval_range_s=(0.2, 0.6),
+        params={"pos_range": [(-0.2, 0.2)] * 2, "vel_range": [(-0.1, 0.1)] * 2})
+    first = ManagerBasedRlEnv(cfg, device="cpu")
+    actions = torch.rand(40, 6, first.action_dim, generator=torch.Generator().manual_seed(0))
+    for action in actions[:17]:
+        first.step(action * 2 - 1)
+    saved = first.state_dict()
+    second = ManagerBasedRlEnv(cfg, device="cpu")
+    second.step(actions[0])  # wherever it stands, loading puts it where the first one is
+    second.load_state_dict(saved)
+    for action in actions[17:]:
+        expected, got = first.step(action * 2 - 1), second.step(action * 2 - 1)
+        for name in expected.obs:
+            assert torch.equal(expected.obs[name], got.obs[name])
+        assert torch.equal(expected.reward, got.reward)
+        assert torch.equal(expected.extras["episode_return"], got.extras["episode_return"])
+    assert torch.equal(first.generator.get_state(), second.generator.get_state())
+
+
+def test_state_of_another_env_count_is_refused():
+    saved = cartpole(num_envs=4).state_dict()
+    with pytest.raises(GenelabError, match="has 4 envs, this env 8"):
+        cartpole(num_envs=8).load_state_dict(saved)
