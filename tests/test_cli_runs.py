@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 import torch
-from genelab.testing import checkpoint_contents, same_contents
+from genelab.testing import checkpoint_set, same_contents
 
 TASK = "GeneLab-Cartpole-v0"
 TINY = ("--num-envs", "4", "--agent.steps_per_iteration=8", "--agent.save_interval=1",
         "--agent.actor.hidden_dims=[16]", "--agent.critic.hidden_dims=[16]")
 TRAINED_WITH = ("--agent.algorithm.gamma=0.9", "--env.actions.force.scale=5.0",
-                "--env.observations.policy.terms.joint_state.scale=10.0")
+                "--env.observations.policy.terms.joint_state.scale=10.0", "--env.sim.dt=0.005")
 
 
 def run_dirs(root: Path) -> list[Path]:
@@ -61,8 +61,9 @@ def test_resume_trains_the_saved_settings_and_prints_each_change(trained, genela
                      "--agent.algorithm.gamma=0.95", cwd=root)
     assert result.returncode == 0, result.stderr[-3000:]
     [second] = [r for r in run_dirs(root) if r != first]
-    assert "agent.algorithm.gamma: 0.9 (saved) -> 0.95" in result.stdout
+    assert result.stdout.count("agent.algorithm.gamma: 0.9 (saved) -> 0.95") == 1
     assert "force.scale" not in result.stdout and "joint_state" not in result.stdout
+    assert "sim.dt" not in result.stdout
     agent, env = params(second, "agent"), params(second, "env")
     assert agent["algorithm"]["gamma"] == 0.95 and agent["actor"]["hidden_dims"] == [16]
     assert env["actions"]["force"]["scale"] == 5.0 and env["num_envs"] == 8
@@ -102,6 +103,10 @@ def test_eval_and_play_use_the_runs_saved_env(trained, genelab, tmp_path):
     played = genelab(*hint.split()[3:], "--steps", "5", cwd=root)
     assert played.returncode == 0 and "played 5 steps" in played.stdout, played.stderr
     assert "note: env.num_envs: 8 (trained) -> 4 (the task's play env)" in played.stderr
+    exported = genelab("export", TASK, "latest", "--output", str(tmp_path / "policy.pt"), cwd=root)
+    assert exported.returncode == 0, exported.stderr[-3000:]
+    meta = json.loads((tmp_path / "policy.pt.json").read_text())
+    assert meta["step_dt"] == pytest.approx(0.005 * 2)  # the run's sim.dt, not the task's 0.01
 
 
 def test_lookup_never_picks_another_tasks_run_and_finds_same_second_runs(trained, genelab,
@@ -109,15 +114,28 @@ def test_lookup_never_picks_another_tasks_run_and_finds_same_second_runs(trained
                                                                        tmp_path):
     root, run, _ = trained
     other = "GeneLab-Pendulum-v0"
+    # the same backend and experiment folder as the Cartpole run, and newer
     pendulum = genelab("train", other, "--preset", "rsl_rl_ppo", *TINY, "--max-iterations", "1",
-                       cwd=root)
+                       "--agent.experiment_name=cartpole", cwd=root)
     assert pendulum.returncode == 0, pendulum.stderr[-3000:]
+    [pendulum_run] = [r for r in run_dirs(root) if params(r, "run")["task"] == other]
+    assert pendulum_run.parent == run.parent
+    empty = run.with_name(run.name + "-5")  # newer still, killed before its first checkpoint
+    shutil.copytree(run / "params", empty / "params")
     out = tmp_path / "eval.json"
-    result = genelab("eval", TASK, "latest", "--output", str(out), cwd=root)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert (root / json.loads(out.read_text())["checkpoint"]).parent == run
+    try:
+        result = genelab("eval", TASK, "latest", "--output", str(out), cwd=root)
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert (root / json.loads(out.read_text())["checkpoint"]).parent == run
+        assert f"note: skipped 1 newer run(s) without checkpoints: rsl_rl/cartpole/{empty.name}" \
+            in result.stderr
+    finally:
+        shutil.rmtree(empty)
     wrong = genelab("play", other, "--agent", "trained", "--checkpoint", str(run), cwd=root)
     assert_one_line_error(wrong, f"trained {TASK}, not {other}")
+    listed = [line.split()[0] for line in
+              genelab("list", "runs", TASK, cwd=root).stdout.splitlines()[1:]]
+    assert listed == ["/".join(run.parts[-3:])]
     twin = run.with_name(run.name + "-1")  # a run started in the same second
     shutil.copytree(run, twin)
     try:
@@ -126,20 +144,7 @@ def test_lookup_never_picks_another_tasks_run_and_finds_same_second_runs(trained
         assert (root / json.loads(out.read_text())["checkpoint"]).parent == twin
     finally:
         shutil.rmtree(twin)
-
-
-def test_train_n_then_resume_m_is_train_n_plus_m_bit_for_bit(genelab, tmp_path):
-    whole = genelab("train", TASK, *TINY, "--max-iterations", "4", "--log-dir", "whole")
-    first = genelab("train", TASK, *TINY, "--max-iterations", "2", "--log-dir", "split")
-    rest = genelab("train", TASK, "--resume", "--max-iterations", "2", "--log-dir", "split")
-    for result in (whole, first, rest):
-        assert result.returncode == 0, result.stderr[-3000:]
-    [uninterrupted] = (tmp_path / "whole").glob("*/*/*")
-    continued = sorted((tmp_path / "split").glob("*/*/*"))[-1]
-    a, b = latest_checkpoint(uninterrupted), latest_checkpoint(continued)
-    assert a.name == b.name == "model_3.pt"
-    contents = checkpoint_contents(a)
-    assert len(contents) > 20 and same_contents(contents, checkpoint_contents(b)) == []
+    shutil.rmtree(pendulum_run)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
@@ -158,34 +163,66 @@ def test_a_signal_before_the_first_iteration_ends_leaves_no_run(tmp_path, sig):
     assert not list(tmp_path.glob("logs/*/*/*"))
 
 
-def test_sigterm_stops_at_an_iteration_end_and_the_run_continues_exactly(genelab, tmp_path):
+#: One algorithm per backend, small enough for a few iterations a second.
+PREEMPTED = {
+    "rsl_rl_ppo": ("GeneLab-Cartpole-v0", TINY),
+    "skrl_sac": ("GeneLab-Pendulum-v0", (
+        "--num-envs", "4", "--agent.steps_per_iteration=4", "--agent.sac.learning_starts=8",
+        "--agent.sac.batch_size=16", "--agent.sac.gradient_steps=1",
+        "--agent.models.policy.hidden_dims=[16]", "--agent.models.critic.hidden_dims=[16]")),
+    "sb3_sac": ("GeneLab-Pendulum-v0", (
+        "--num-envs", "4", "--agent.steps_per_iteration=4", "--agent.sac.learning_starts=8",
+        "--agent.sac.batch_size=16", "--agent.sac.gradient_steps=1",
+        "--agent.policy.net_arch=[16]")),
+}
+
+
+def checkpoints_of(run: Path) -> list[Path]:
+    from genelab.runs import Run
+
+    return [path for _, path in Run.open(run).checkpoints()]
+
+
+@pytest.mark.parametrize("preset", list(PREEMPTED))
+def test_sigterm_stops_at_an_iteration_end_and_the_run_continues_exactly(genelab, tmp_path,
+                                                                         preset):
+    """A preempted run and an uninterrupted one are the same experiment."""
+    task, args = PREEMPTED[preset]
+    budget = ("--max-iterations", "100000", "--agent.save_interval=100000")
     process = subprocess.Popen(
-        [sys.executable, "-m", "genelab", "train", TASK, *TINY, "--max-iterations", "100000",
-         "--agent.save_interval=100000", "--log-dir", "stopped"],
+        [sys.executable, "-m", "genelab", "train", task, "--preset", preset, *args, *budget,
+         "--log-dir", "stopped"],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    wait_for(lambda: list(tmp_path.glob("stopped/*/*/*/model_0.pt")))
+    wait_for(lambda: list(tmp_path.glob("stopped/*/*/*/params/run.json"))
+             and checkpoints_of(next(tmp_path.glob("stopped/*/*/*"))))
     time.sleep(1.5)
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr[-3000:]
     assert "Traceback" not in stderr and "SIGTERM: stopping when iteration" in stderr
     [run] = (tmp_path / "stopped").glob("*/*/*")
-    saved = latest_checkpoint(run)
-    stopped_at = int(saved.stem.split("_")[1])
-    assert stopped_at > 0 and f"interrupted after {stopped_at + 1} iterations" in stderr
+    saved = checkpoints_of(run)
+    done = int(stderr.split("interrupted after ")[1].split()[0])
+    assert done > 1 and f"saved {saved[-1].relative_to(tmp_path)}" in stderr
+    hint = next(line for line in stderr.splitlines() if line.startswith("continue it:"))
+    assert hint == (f"continue it: genelab train {task} --checkpoint {run.relative_to(tmp_path)} "
+                    f"--max-iterations {100000 - done} --log-dir stopped")
     assert params(run, "run")["status"] == "interrupted"
     assert not [p for p in run.rglob("*") if p.name.endswith(".tmp")]
-    rest = genelab("train", TASK, "--checkpoint", str(run), "--max-iterations", "2",
-                   "--log-dir", "stopped")
-    whole = genelab("train", TASK, *TINY, "--max-iterations", str(stopped_at + 3),
+    listed = genelab("list", "runs", task, "--log-dir", "stopped").stdout.splitlines()
+    assert listed[1].split()[:4] == ["/".join(run.parts[-3:]), "interrupted", preset,
+                                     str(len(saved))]
+    rest = genelab(*hint.split()[3:-3], "2", "--log-dir", "stopped")  # 2 more, not 99,000
+    whole = genelab("train", task, "--preset", preset, *args, "--max-iterations", str(done + 2),
                     "--log-dir", "whole")
     for result in (rest, whole):
         assert result.returncode == 0, result.stderr[-3000:]
-    continued = latest_checkpoint(sorted((tmp_path / "stopped").glob("*/*/*"))[-1])
+    [continued] = [r for r in (tmp_path / "stopped").glob("*/*/*") if r != run]
     [uninterrupted] = (tmp_path / "whole").glob("*/*/*")
-    assert continued.name == latest_checkpoint(uninterrupted).name
-    assert same_contents(checkpoint_contents(continued),
-                         checkpoint_contents(latest_checkpoint(uninterrupted))) == []
+    a, b = checkpoints_of(continued)[-1], checkpoints_of(uninterrupted)[-1]
+    assert a.name == b.name
+    contents = checkpoint_set(a)
+    assert len(contents) > 30 and same_contents(contents, checkpoint_set(b)) == []
 
 
 SLOW_SAVE = """

@@ -66,13 +66,21 @@ def test_resume_continues_iteration_numbers(trained, genelab):
     assert run_info["resumed_from"].endswith(f"model_{max(iterations(first))}.pt")
 
 
-def test_resume_from_a_mismatched_checkpoint_leaves_no_run(trained, genelab, assert_one_line_error):
+def test_resume_from_a_mismatched_checkpoint_leaves_no_run(trained, genelab, assert_one_line_error,
+                                                           tmp_path):
     root, _ = trained
     checkpoint = max(runs(root)[0].rglob("model_*.pt"), key=lambda p: int(p.stem.split("_")[1]))
     before = runs(root)
-    result = genelab("train", "GeneLab-Pendulum-v0", "--preset", "rsl_rl_ppo", "--max-iterations",
-                     "1", "--checkpoint", str(checkpoint), cwd=root)
+    pendulum = ("train", "GeneLab-Pendulum-v0", "--preset", "rsl_rl_ppo", "--max-iterations", "1")
+    result = genelab(*pendulum, "--checkpoint", str(checkpoint), cwd=root)
     assert_one_line_error(result, "trained GeneLab-Cartpole-v0, not GeneLab-Pendulum-v0")
+    # outside its run the checkpoint carries no task: its observation layout is checked
+    loose = tmp_path / "copied" / checkpoint.name
+    loose.parent.mkdir()
+    loose.write_bytes(checkpoint.read_bytes())
+    result = genelab(*pendulum, "--checkpoint", str(loose), cwd=root)
+    assert_one_line_error(result, "expects 4 policy observations but GeneLab-Pendulum-v0 gives 3")
+    assert "lies outside any run directory" in result.stdout
     assert runs(root) == before
 
 

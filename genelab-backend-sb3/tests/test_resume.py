@@ -4,7 +4,7 @@ train N+M, bit for bit."""
 from __future__ import annotations
 
 import pytest
-from genelab.testing import compare_split_training
+from genelab.testing import checkpoint_set, compare_split_training
 
 SMALL = ("--agent.policy.net_arch=[16]", "--agent.save_interval=1")
 OFF_POLICY = ("--agent.steps_per_iteration=10", "--agent.{0}.learning_starts=15",
@@ -29,6 +29,11 @@ CASES = {
 def test_resumed_model_matches_the_uninterrupted_run(tmp_path, case) -> None:
     task_id, preset, args = CASES[case]
     result = compare_split_training(tmp_path, task_id, preset=preset, args=(*SMALL, *args))
+    compared = checkpoint_set(result.resumed)
+    if preset != "sb3_ppo" and preset != "sb3_a2c":  # the replay buffer was compared too
+        assert any(key.startswith("replay_buffer_N.pt:/arrays/") for key in compared)
+    if case.endswith("normalized"):
+        assert any("/normalizer/obs_rms/" in key for key in compared)
     assert result.whole.name == result.resumed.name
     assert result.compared > 20 and result.differences == []
     assert any('policy.pth' in k for k in result.learned)  # the resumed part trained

@@ -21,6 +21,7 @@ def progress() -> TrainingProgress:
 
 def test_a_signal_during_a_deferred_block_acts_when_the_block_ends():
     steps = []
+    before = signal.getsignal(signal.SIGINT)
     with pytest.raises(Interrupted, match="SIGINT"):
         with deferred_interrupts():
             with deferred_interrupts():  # nested: held until the outermost block ends
@@ -28,7 +29,7 @@ def test_a_signal_during_a_deferred_block_acts_when_the_block_ends():
                 steps.append("inner done")
             steps.append("outer done")
     assert steps == ["inner done", "outer done"]
-    assert signal.getsignal(signal.SIGINT) is not None  # the previous handler is back
+    assert signal.getsignal(signal.SIGINT) is before  # the previous handler is back
 
 
 def test_the_first_signal_stops_at_the_iteration_end_a_second_at_once():

@@ -241,9 +241,10 @@ def test_temp_files_of_killed_writers_are_removed_live_ones_kept(tmp_path):
         assert remove_stale_temp_files(tmp_path) == [stale]
         assert live.exists() and foreign.exists()
         run = make_run(tmp_path / "logs", "2026-03-01_10-00-00")
-        leftover = run / f".model_4.pt.{host}.{dead}.abcd1234.tmp"
+        leftover = run / "checkpoints" / f".agent_4.pt.{host}.{dead}.abcd1234.tmp"
+        leftover.parent.mkdir()
         leftover.write_bytes(b"half")
-        Run.open(run)  # opening a run cleans it
+        Run.open(run)  # opening a run cleans it, its subfolders included
         stale.write_bytes(b"half")
         write_json(tmp_path / "params.json", {})  # and so does every atomic write
         assert not leftover.exists() and not stale.exists()

@@ -21,8 +21,9 @@ def load_checkpoint(path: Path, device: str) -> dict[str, Any]:
     """Read an rsl_rl checkpoint without running code (tensors and plain data only); an
     unreadable or unsafe file is a :class:`GenelabError`."""
     state = load_checkpoint_file(path, device)
-    if not isinstance(state, dict) or "actor_state_dict" not in state:
-        raise GenelabError(f"{path} is not an rsl_rl checkpoint (no actor_state_dict)")
+    needed = ("actor_state_dict", "critic_state_dict", "optimizer_state_dict", "iter")
+    if not isinstance(state, dict) or not set(needed) <= set(state):
+        raise GenelabError(f"{path} is not an rsl_rl checkpoint (it needs {', '.join(needed)})")
     return state
 
 

@@ -307,6 +307,8 @@ def restore_replay_buffer(model: OffPolicyAlgorithm, checkpoint: Path) -> bool:
               "checkpoint keeps one); collecting a fresh one", file=sys.stderr)
         return False
     saved = load_checkpoint_file(path, "cpu")
+    if not isinstance(saved, dict) or not {"arrays", "pos", "full"} <= set(saved):
+        raise GenelabError(f"{path} is not a replay buffer of the sb3 backend")
     buffer = model.replay_buffer
     mine = _buffer_arrays(buffer)
     shapes = {name: _shapes(value) for name, value in mine.items()}

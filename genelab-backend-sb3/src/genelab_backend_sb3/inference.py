@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from stable_baselines3.common.policies import BasePolicy
 
+from genelab_backend_sb3.checkpoints import running_mean_std
 from genelab_backend_sb3.vec_env import GOAL_KEYS, POLICY_GROUP
 
 
@@ -22,19 +23,18 @@ class ObservationNormalizer:
     """
 
     def __init__(self, saved: dict[str, Any], device: str | torch.device) -> None:
-        rms = saved["obs_rms"]
+        rms = running_mean_std(saved["obs_rms"])
         self.clip = float(saved["clip_obs"])
         epsilon = float(saved["epsilon"])
 
-        def stats(one: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor]:
-            variance = one["var"].to(torch.float64).cpu().numpy()
-            mean = one["mean"].to(device=device, dtype=torch.float32)
-            std = torch.as_tensor(np.sqrt(variance + epsilon), dtype=torch.float32,
+        def stats(one: Any) -> tuple[torch.Tensor, torch.Tensor]:
+            mean = torch.as_tensor(one.mean, dtype=torch.float32, device=device)
+            std = torch.as_tensor(np.sqrt(one.var + epsilon), dtype=torch.float32,
                                   device=device)
             return mean, std
 
-        self.stats = (stats(rms) if "mean" in rms
-                      else {key: stats(one) for key, one in rms.items()})
+        self.stats = ({key: stats(one) for key, one in rms.items()} if isinstance(rms, dict)
+                      else stats(rms))
 
     def __call__(self, inputs: Any) -> Any:
         """Normalized observations: a tensor, or a dict of them for goal tasks."""

@@ -135,6 +135,9 @@ def restore_memory(memory: Memory, checkpoint: Path) -> bool:
               "checkpoint keeps one); collecting a fresh one", file=sys.stderr)
         return False
     state = load_checkpoint_file(path, memory.device)
+    if not isinstance(state, dict) or not {"tensors", "memory_index", "env_index",
+                                           "filled"} <= set(state):
+        raise GenelabError(f"{path} is not a replay memory of the skrl backend")
     saved = state["tensors"]
     mine = {name: memory.get_tensor_by_name(name) for name in memory.get_tensor_names()}
     if set(saved) != set(mine) or any(saved[n].shape != t.shape for n, t in mine.items()):

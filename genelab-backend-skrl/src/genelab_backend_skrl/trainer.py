@@ -70,14 +70,13 @@ class GenelabSkrlTrainer:
         run_dir: Run directory (checkpoints go to ``run_dir/checkpoints``); ``None`` only
             for driving :meth:`step` without training runs.
         progress: Receives ``start``/``update``/``finish``.
-        counters: Counters restored from a checkpoint (a fresh run starts at zero).
         snapshot: Called at every save for GeneLab's random-number and env state
             (``TrainContext.snapshot``); ``None`` stores none.
     """
 
     def __init__(self, env: GenelabSkrlWrapper, agent: Agent, *, algorithm: str,
                  steps_per_iteration: int, save_interval: int, run_dir: Path | None,
-                 progress: TrainingProgress, counters: Counters | None = None,
+                 progress: TrainingProgress,
                  snapshot: Callable[[], dict[str, Any]] | None = None) -> None:
         self.env = env
         self.agent = agent
@@ -86,7 +85,7 @@ class GenelabSkrlTrainer:
         self.save_interval = save_interval
         self.run_dir = run_dir
         self.progress = progress
-        self.counters = counters or Counters()
+        self.counters = Counters()
         self.snapshot = snapshot
         self.returns: collections.deque[float] = collections.deque(maxlen=100)
         self.lengths: collections.deque[float] = collections.deque(maxlen=100)

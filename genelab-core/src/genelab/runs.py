@@ -114,7 +114,8 @@ class Run:
         info = _read_json(info_file)
         if not isinstance(info, dict) or not isinstance(info.get("task"), str):
             raise RunLookupError(f"{info_file} does not describe a run (no task)")
-        remove_stale_temp_files(path)
+        for folder in [path, *(p for p in path.rglob("*") if p.is_dir())]:
+            remove_stale_temp_files(folder)
         return cls(path, info)
 
     @classmethod
@@ -187,15 +188,16 @@ class Run:
     @property
     def state(self) -> str:
         """``"empty"`` (no checkpoint), ``"running"``, ``"interrupted"`` (stopped, failed
-        or killed before its budget was done) or ``"complete"``."""
+        or killed before its budget was done; a run another machine writes counts as
+        running) or ``"complete"``."""
         if not self.checkpoints():
             return "empty"
         status = self.info.get("status", "complete")
-        if status == "running":
+        if status == "running":  # unless its process is gone: killed
             pid = self.info.get("pid")
-            alive = (self.info.get("host") == socket.gethostname() and isinstance(pid, int)
-                     and process_alive(pid))
-            return "running" if alive else "interrupted"
+            if self.info.get("host") != socket.gethostname():
+                return "running"  # another machine's process: as far as this one can tell
+            return "running" if isinstance(pid, int) and process_alive(pid) else "interrupted"
         return "complete" if status == "complete" else "interrupted"
 
     def mark(self, status: str) -> None:

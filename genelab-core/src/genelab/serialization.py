@@ -195,12 +195,13 @@ def differences(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str
     return [(p, before.get(p), after.get(p)) for p in paths if before.get(p) != after.get(p)]
 
 
-def copy_paths(source: Any, target: Any, paths: list[str]) -> None:
+def copy_paths(source: Any, target: Any, paths: list[str]) -> list[str]:
     """Set each dotted path (below the root name) of ``target`` to ``source``'s value there.
 
     Both are configs of the same shape (dataclasses and dicts); paths that ``target``
-    lacks are skipped.
+    lacks are skipped and returned.
     """
+    skipped = []
     for path in paths:
         parts = path.split(".")[1:]
         src, dst = source, target
@@ -210,11 +211,13 @@ def copy_paths(source: Any, target: Any, paths: list[str]) -> None:
             value = copy.deepcopy(_child(src, parts[-1]))
             _child(dst, parts[-1])
         except (KeyError, AttributeError):
+            skipped.append(path)
             continue
         if isinstance(dst, dict):
             dst[parts[-1]] = value
         else:
             setattr(dst, parts[-1], value)
+    return skipped
 
 
 def _child(node: Any, name: str) -> Any:

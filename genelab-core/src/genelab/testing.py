@@ -115,16 +115,15 @@ def checkpoint_contents(path: Path) -> dict[str, Any]:
     import json
     import zipfile
 
-    import torch
+    from genelab.rl.checkpoint_files import load_checkpoint_file
 
     if not zipfile.is_zipfile(path) or _is_torch_zip(path):
-        return _flatten(torch.load(path, map_location="cpu", weights_only=True), "")
+        return _flatten(load_checkpoint_file(path, "cpu"), "")
     contents: dict[str, Any] = {}
     with zipfile.ZipFile(path) as archive:
         for name in sorted(archive.namelist()):
             if name.endswith((".pt", ".pth")):
-                data = torch.load(io.BytesIO(archive.read(name)), map_location="cpu",
-                                  weights_only=True)
+                data = load_checkpoint_file(io.BytesIO(archive.read(name)), "cpu", name)
             elif name.endswith(".json"):
                 data = json.loads(archive.read(name))
             else:

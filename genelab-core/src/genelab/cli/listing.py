@@ -1,13 +1,15 @@
-"""``genelab list tasks|backends`` and ``genelab info TASK``: no torch, no RL library."""
+"""``genelab list tasks|backends|runs`` and ``genelab info TASK``: no torch, no RL library."""
 
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import typer
 
-list_app = typer.Typer(help="List registered tasks or installed backends.", no_args_is_help=True)
+list_app = typer.Typer(help="List registered tasks, installed backends or a task's runs.",
+                       no_args_is_help=True)
 
 
 @list_app.command("tasks")
@@ -47,6 +49,35 @@ def list_backends() -> None:
     else:
         typer.echo("no backends installed; try: pip install genelab-backend-rslrl")
     _print_failures()
+
+
+@list_app.command("runs")
+def list_runs(
+    task_id: str = typer.Argument(..., metavar="TASK", help="A task id (see: genelab list tasks)."),
+    run: str = typer.Option("", "--run", help="Regex on <backend>/<experiment>/<run>."),
+    log_dir: Path = typer.Option(Path("logs"), "--log-dir", "--log_dir",
+                                 help="Root of run directories."),
+) -> None:
+    """List a task's runs, oldest first: state, preset, checkpoints."""
+    from genelab.registry import TASKS
+    from genelab.runs import find_runs
+
+    TASKS.spec(task_id)  # an unknown task is an error, not an empty list
+    runs, notes = find_runs(log_dir, task_id, pattern=run)
+    rows = []
+    for found in runs:
+        numbers = [n for n, _ in found.checkpoints()]
+        checkpoints = f"{len(numbers)} (latest {numbers[-1]})" if numbers else "0"
+        rows.append((found.label, found.state, found.preset or "(default)", checkpoints))
+    if not rows:
+        typer.echo(f"no runs of {task_id} in {log_dir}")
+    else:
+        header = ("run", "state", "preset", "checkpoints")
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+        for row in [header, *rows]:
+            typer.echo("  ".join(f"{c:<{w}}" for c, w in zip(row, widths, strict=True)).rstrip())
+    for note in notes:
+        typer.echo(f"note: {note}", err=True)
 
 
 def _print_failures() -> None:

@@ -87,21 +87,24 @@ def train(
         run_dir=run_dir,
     )
     if int(os.environ.get("RANK", "0")) == 0:  # rank 0 reports for every process
-        _report(result)
+        _report(result, log_dir)
     if result.status == "interrupted":
         raise typer.Exit(130)
 
 
-def _report(result: TrainResult) -> None:
+def _report(result: TrainResult, log_dir: Path) -> None:
     """The summary line, and how to play or continue the run."""
     if result.status == "interrupted":
         if result.checkpoint is None:
             typer.echo("interrupted before the first iteration ended; nothing was saved",
                        err=True)
             return
-        typer.echo(f"interrupted after {result.iterations} iterations; saved {result.checkpoint}\n"
-                   f"continue it: genelab train {result.task_id} --checkpoint {result.run_dir}",
+        typer.echo(f"interrupted after {result.iterations} iterations; saved {result.checkpoint}",
                    err=True)
+        if result.remaining:
+            where = "" if log_dir == Path("logs") else f" --log-dir {log_dir}"
+            typer.echo(f"continue it: genelab train {result.task_id} --checkpoint "
+                       f"{result.run_dir} --max-iterations {result.remaining}{where}", err=True)
         return
     minutes, seconds = divmod(int(result.seconds), 60)
     reward = "-" if result.mean_reward is None else f"{result.mean_reward:.2f}"

@@ -17,4 +17,3 @@ class TermCfg:
 
     func: Callable[..., Any]
     params: dict[str, Any] = field(default_factory=dict)
-

@@ -54,7 +54,10 @@ class TrainContext:
     _iteration_end: tuple[Any, ...] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.progress.on_iteration.append(self._iteration_ended)
+        listeners = self.progress.on_iteration  # one context per run: drop an earlier one's
+        listeners[:] = [f for f in listeners if not isinstance(getattr(f, "__self__", None),
+                                                               TrainContext)]
+        listeners.append(self._iteration_ended)
 
     def _iteration_ended(self, stats: Any) -> None:
         self._iteration_end = self._position()
@@ -99,14 +102,17 @@ class TrainContext:
             reasons.append("multi-process runs restart their envs")
         else:
             same_seed = snapshot["seed"] == self.agent_cfg.seed
-            if same_seed:
-                restore_rng(snapshot["rng"])
-            else:
+            if not same_seed:
                 reasons.append(f"the seed changed ({snapshot['seed']} -> {self.agent_cfg.seed})")
+            else:
+                try:
+                    restore_rng(snapshot["rng"])
+                except (KeyError, TypeError, ValueError, RuntimeError) as error:
+                    reasons.append(f"its random-number state does not fit ({error})")
             try:
                 self.env.load_state_dict(snapshot["env"])
                 restored = True
-            except GenelabError as error:
+            except (GenelabError, KeyError, TypeError, ValueError, RuntimeError) as error:
                 self.env.reset()
                 reasons.append(f"its env state does not fit ({error})")
             if restored and not same_seed and self.env.cfg.seed is not None:

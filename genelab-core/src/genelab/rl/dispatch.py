@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from genelab.errors import GenelabError
-from genelab.interrupts import stop_at_iteration_end
+from genelab.interrupts import deferred_interrupts, stop_at_iteration_end
 from genelab.overrides import Override
 from genelab.rl.backend import PlayContext, PolicyKind, TrainContext
 from genelab.rl.progress import TrainingProgress
@@ -34,6 +34,8 @@ class TrainResult:
         status: ``complete`` or ``interrupted`` (Ctrl-C / SIGTERM).
         run_dir: The run directory (``None`` when nothing was saved and it was removed).
         checkpoint: Its latest checkpoint, if any.
+        iterations: Iterations trained in all, earlier runs it continues included.
+        remaining: Iterations of this command's budget left undone (interrupted runs).
     """
 
     task_id: str
@@ -42,6 +44,7 @@ class TrainResult:
     run_dir: Path | None
     checkpoint: Path | None
     iterations: int
+    remaining: int
     seconds: float
     mean_reward: float | None
     mean_episode_length: float | None
@@ -139,7 +142,8 @@ def train_task(
                                           run_name if run_name is not None else agent_cfg.run_name)
                 if rank == 0:
                     saved = write_params(run_dir, env_cfg, agent_cfg, info)
-                    _report(setup)
+                    for line in setup.report():  # stdout: stderr is for errors
+                        print(line, flush=True)
                 if profiling is not None:
                     env.add_bridge(profiling.bridge(run_dir))
                 ctx = TrainContext(task_id=task_id, env=env, env_cfg=env_cfg,
@@ -153,20 +157,23 @@ def train_task(
             finally:
                 env.close()
     except BaseException as error:
-        interrupted = isinstance(error, KeyboardInterrupt)
-        run_dir = _settle(run_dir, rank, saved, backend, "interrupted" if interrupted else "failed")
-        if not interrupted:
+        status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+        with deferred_interrupts():
+            run_dir = _settle(run_dir, rank, saved, backend, status)
+        if status == "failed":
             raise
-        status = "interrupted"
     else:
-        run_dir = _settle(run_dir, rank, saved, backend, "complete")
         status = "complete"
+        with deferred_interrupts():
+            run_dir = _settle(run_dir, rank, saved, backend, status)
     last = progress.last
+    done_now = last.iteration + 1 - progress.first_iteration if last else 0
     checkpoints = list_checkpoints(run_dir, backend.checkpoint_pattern) if run_dir else []
     return TrainResult(
         task_id=task_id, backend=backend.name, status=status, run_dir=run_dir,
         checkpoint=checkpoints[-1][1] if checkpoints else None,
-        iterations=(last.iteration + 1) if last else 0, seconds=seconds,
+        iterations=(last.iteration + 1) if last else 0,
+        remaining=max(agent_cfg.max_iterations - done_now, 0), seconds=seconds,
         mean_reward=last.mean_reward if last else None,
         mean_episode_length=last.mean_episode_length if last else None,
     )
@@ -181,14 +188,6 @@ def _run_extra(setup: Any, device: str, num_envs: int, world_size: int) -> dict[
             "resumed_run": str(source.run.path.resolve()) if source and source.run else None,
             "changes": [str(change) for change in setup.changes],
             "launched_by": os.environ.get("GENELAB_LAUNCHED_BY")}
-
-
-def _report(setup: Any) -> None:
-    """Print what is resumed and changed (stdout) and the lookup notes (stderr)."""
-    for line in setup.report():
-        print(line, flush=True)
-    for note in setup.source.notes if setup.source else ():
-        print(f"note: {note}", file=sys.stderr)
 
 
 def _settle(run_dir: Path | None, rank: int, saved: Run | None, backend: Any, status: str

@@ -156,12 +156,8 @@ def launch(request: LaunchRequest) -> int:
     if not backend.distributed:
         raise GenelabError(f"the {backend.name} backend trains in one process; drop --gpus")
     request.check_nodes()
-    # a resumed run's saved env config holds one rank's envs: its total is that x its ranks
-    saved_ranks = setup.source.run.info.get("world_size", 1) if setup.source and setup.source.run \
-        else 1
     per_rank = envs_per_rank(request.gpus * request.nnodes, request.num_envs,
-                             request.num_envs_per_gpu, setup.env_cfg.num_envs * saved_ranks,
-                             request.processes)
+                             request.num_envs_per_gpu, setup.env_cfg.num_envs, request.processes)
     # every node reads the checkpoint (a shared file system)
     checkpoint = setup.resume_from.resolve() if setup.resume_from else None
     if request.node_rank == 0:

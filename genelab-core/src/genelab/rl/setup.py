@@ -11,6 +11,7 @@ here fails before an env is built or a run directory exists.
 from __future__ import annotations
 
 import copy
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,10 +71,14 @@ class TrainSetup:
         """Lines telling what is resumed and what this command changes."""
         if self.source is None:
             return []
+        run, notes = self.source.run, [f"note: {note}" for note in self.source.notes]
+        if run is None:
+            return [f"resuming {self.source.path} with the task's settings", *notes]
+        what = f"resuming {self.source.path} ({run.state} run)"
         if not self.changes:
-            return [f"resuming {self.source.path} with its saved settings"]
-        return [f"resuming {self.source.path} with {len(self.changes)} change(s):",
-                *(f"  {change}" for change in self.changes)]
+            return [f"{what} with its saved settings", *notes]
+        return [f"{what} with {len(self.changes)} change(s):",
+                *(f"  {change}" for change in self.changes), *notes]
 
 
 def resolve_train(task_id: str, *, preset: str | None = None,
@@ -95,9 +100,10 @@ def resolve_train(task_id: str, *, preset: str | None = None,
                                     run=run, preset=preset)
     saved: dict[str, Any] | None = None
     if source is not None and source.run is not None:
-        _check_preset(source, preset)
+        _check_preset(source.run, source.path, preset)
         preset = source.run.preset
         env_cfg, agent_cfg = source.run.env_cfg(task.env), source.run.agent_cfg(task)
+        env_cfg.num_envs = _envs_per_process(source.run, env_cfg.num_envs)
         saved = {**flatten(env_cfg, "env"), **flatten(agent_cfg, "agent")}
     else:
         env_cfg, agent_cfg = task.env, task.agent_cfg(preset)
@@ -120,12 +126,21 @@ def resolve_train(task_id: str, *, preset: str | None = None,
     return TrainSetup(task_id, preset, env_cfg, agent_cfg, info, source, changes)
 
 
-def _check_preset(source: CheckpointChoice, preset: str | None) -> None:
+def _envs_per_process(trained: Run, saved: int) -> int:
+    """The env count each process of this command gets from a run whose params hold one
+    process's count: the run's total (``saved`` x its processes) split over this
+    command's processes (torchrun's ``WORLD_SIZE``), when it splits evenly."""
+    total = saved * int(trained.info.get("world_size") or 1)
+    processes = int(os.environ.get("WORLD_SIZE", "1"))
+    return total // processes if total % processes == 0 else saved
+
+
+def _check_preset(trained: Run, path: Path, preset: str | None) -> None:
     """A ``--preset`` given with a checkpoint must be the one its run trained."""
-    trained = source.run.preset if source.run is not None else preset
-    if preset is not None and trained != preset:
-        raise GenelabError(f"{source.path} was trained with preset "
-                           f"{trained or '(the default agent)'}, not {preset}; drop --preset")
+    if preset is not None and trained.preset != preset:
+        raise GenelabError(f"{path} was trained with preset "
+                           f"{trained.preset or '(the default agent)'}, not {preset}; "
+                           "drop --preset")
 
 
 @dataclass
@@ -180,7 +195,7 @@ def resolve_play(task_id: str, *, kind: PolicyKind = "zero", preset: str | None 
         setup.notes.extend(setup.source.notes)
         trained = setup.source.run
         if trained is not None:
-            _check_preset(setup.source, preset)
+            _check_preset(trained, setup.source.path, preset)
             setup.env_cfg = play_env(trained, task, setup.notes)
             setup.agent_cfg = trained.agent_cfg(task)
         else:
@@ -211,7 +226,9 @@ def play_env(trained: Run, task: Any, notes: list[str]) -> Any:
     defaults, used = flatten(task.env, "env"), flatten(env_cfg, "env")
     play = flatten(task.play_env, "env")
     paths = [path for path, value in play.items() if defaults.get(path) != value]
-    copy_paths(task.play_env, env_cfg, paths)
+    for path in copy_paths(task.play_env, env_cfg, paths):
+        notes.append(f"the task's play env sets {path}, which the run's env config does not "
+                     "have: left out")
     for path in paths:
         if used.get(path) != defaults.get(path) and used.get(path) != play[path]:
             notes.append(f"{path}: {used.get(path)!r} (trained) -> {play[path]!r} "
