@@ -37,3 +37,11 @@ def test_resumed_model_matches_the_uninterrupted_run(tmp_path, case) -> None:
     assert result.whole.name == result.resumed.name
     assert result.compared > 20 and result.differences == []
     assert any('policy.pth' in k for k in result.learned)  # the resumed part trained
+
+
+@pytest.mark.parametrize("case", ["ppo", "sac"])
+def test_a_run_stopped_by_sigterm_continues_exactly(tmp_path, case) -> None:
+    task_id, preset, args = CASES[case]
+    result = compare_split_training(tmp_path, task_id, preset=preset, args=(*SMALL, *args),
+                                    first=3, preempt=True)
+    assert result.differences == [] and any("policy.pth" in k for k in result.learned)

@@ -27,3 +27,11 @@ def test_resumed_agent_matches_the_uninterrupted_run(tmp_path, preset) -> None:
     assert any('policy/' in k for k in result.learned)  # the resumed part trained
     if not preset.endswith(("ppo", "a2c")):  # the replay memory was compared too
         assert (result.resumed.parent / result.resumed.name.replace("agent_", "memory_")).exists()
+
+
+@pytest.mark.parametrize("preset", ["skrl_ppo", "skrl_sac"])
+def test_a_run_stopped_by_sigterm_continues_exactly(tmp_path, preset) -> None:
+    task_id, args = CASES[preset]
+    result = compare_split_training(tmp_path, task_id, preset=preset, args=(*MODELS, *args),
+                                    first=3, preempt=True)
+    assert result.differences == [] and any("policy/" in k for k in result.learned)

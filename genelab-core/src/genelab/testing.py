@@ -94,6 +94,11 @@ def press_ctrl_c() -> None:
     signal.raise_signal(signal.SIGINT)
 
 
+def send_sigterm() -> None:
+    """Send this process a real SIGTERM (training stops when the running iteration ends)."""
+    signal.raise_signal(signal.SIGTERM)
+
+
 def crash() -> None:
     """Raise a RuntimeError, as a failing env or learner would."""
     raise RuntimeError("simulated failure")
@@ -213,12 +218,15 @@ class ResumeComparison:
 def compare_split_training(root: Path, task_id: str, *, preset: str | None = None,
                            args: tuple[str, ...] = (), first: int = 2, then: int = 2,
                            num_envs: int = 4, seed: int = 3, device: str = "cpu",
-                           resume_args: tuple[str, ...] = ()) -> ResumeComparison:
+                           resume_args: tuple[str, ...] = (),
+                           preempt: bool = False) -> ResumeComparison:
     """Train ``first + then`` iterations in one run and ``first``, then ``then`` more
     resumed, through the dispatcher (what ``genelab train`` and ``--resume`` run); compare
     the final checkpoints with everything saved beside them.
 
     ``args`` are dotted overrides for both runs; ``resume_args`` for the resumed part only.
+    ``preempt`` ends the first part with a real SIGTERM during iteration ``first`` (what a
+    scheduler sends) instead of its budget: training stops when that iteration ends.
     """
     from genelab.overrides import parse_override_args
     from genelab.rl.dispatch import train_task
@@ -229,8 +237,11 @@ def compare_split_training(root: Path, task_id: str, *, preset: str | None = Non
     common = {"preset": preset, "num_envs": num_envs, "seed": seed, "device": device}
     whole = train_task(task_id, **common, overrides=overrides(args), max_iterations=first + then,
                        log_root=root / "whole", progress=quiet_progress())
-    part = train_task(task_id, **common, overrides=overrides(args), max_iterations=first,
-                      log_root=root / "split", progress=quiet_progress())
+    budget, stop = (first, quiet_progress()) if not preempt else (
+        first + then + 100, StopAt(first - 2, send_sigterm))  # SIGTERM in iteration ``first``
+    part = train_task(task_id, **common, overrides=overrides(args), max_iterations=budget,
+                      log_root=root / "split", progress=stop)
+    assert part.iterations == first, "the first part did not stop where it should"
     rest = train_task(task_id, checkpoint=str(part.run_dir), overrides=overrides(resume_args),
                       max_iterations=then, device=device, log_root=root / "split",
                       progress=quiet_progress())
