@@ -105,8 +105,12 @@ class Run:
     info: dict[str, Any]
 
     @classmethod
-    def open(cls, path: Path) -> Run:
-        """The run in directory ``path``; a folder without ``params/run.json`` is not a run."""
+    def open(cls, path: Path, *, clean: bool = True) -> Run:
+        """The run in directory ``path``; a folder without ``params/run.json`` is not a run.
+
+        ``clean`` first removes the temp files killed writers left in it
+        (:meth:`remove_stale_temp_files`).
+        """
         path = Path(path)
         info_file = path / "params" / "run.json"
         if not info_file.is_file():
@@ -114,9 +118,15 @@ class Run:
         info = _read_json(info_file)
         if not isinstance(info, dict) or not isinstance(info.get("task"), str):
             raise RunLookupError(f"{info_file} does not describe a run (no task)")
-        for folder in [path, *(p for p in path.rglob("*") if p.is_dir())]:
+        run = cls(path, info)
+        if clean:
+            run.remove_stale_temp_files()
+        return run
+
+    def remove_stale_temp_files(self) -> None:
+        """Delete what killed writers left in the run's folders (see :mod:`genelab.files`)."""
+        for folder in [self.path, *(p for p in self.path.rglob("*") if p.is_dir())]:
             remove_stale_temp_files(folder)
-        return cls(path, info)
 
     @classmethod
     def containing(cls, checkpoint: Path) -> Run | None:
@@ -271,11 +281,12 @@ def find_runs(log_root: Path, task_id: str, *, pattern: str = "", preset: str | 
     runs, notes = [], []
     for folder in sorted(folders, key=_sort_key):
         try:
-            run = Run.open(folder)
+            run = Run.open(folder, clean=False)  # other tasks' runs are only read
         except RunLookupError:
             continue  # not a run of this GeneLab (no or unreadable run.json)
         if run.task_id != task_id or (preset is not None and run.preset != preset):
             continue
+        run.remove_stale_temp_files()
         if regex is not None and not regex.search(run.label):
             continue
         try:
