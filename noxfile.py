@@ -44,7 +44,7 @@ def wheels(session: nox.Session) -> None:
     for backend, dist in (("rsl_rl", "rslrl"), ("skrl", "skrl"), ("sb3", "sb3")):
         if f"\n{backend} " not in listing or f"genelab-backend-{dist}" not in listing:
             session.error(f"the {backend} backend is missing from 'genelab list backends'")
-    if "failed to load" in listing:
+    if "plugin failures" in listing:
         session.error("a plugin failed to load from the installed wheels")
     tasks = session.run("genelab", "list", "tasks", silent=True) or ""
     if "GeneLab-Cartpole-v0" not in tasks:

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 import torch
+from genelab.constraints import ConfigValueError, check_config
 from genelab.envs import ManagerBasedRlEnv
 from genelab.errors import GenelabError
 from genelab.overrides import Override, OverrideError, apply_overrides
@@ -119,7 +120,6 @@ def _validate(cfg: Sb3AgentCfg, env: ManagerBasedRlEnv) -> None:
                          r"4 envs x 5 steps = 20 samples"),
     ({"batch_size": 6}, r"batch_size \(6\) .* 20 samples"),
     ({"batch_size": 1}, r"batch_size \(1\) must be at least 2"),
-    ({"batch_size": 10, "n_epochs": 0}, r"agent.ppo.n_epochs must be at least 1"),
 ])
 def test_validate_rejects_ppo_batches_that_do_not_fit_the_rollout(env_of, change, message
                                                                   ) -> None:
@@ -139,21 +139,25 @@ def test_validate_rejects_replay_sizes(env_of) -> None:
     cfg.sac.buffer_size = 3
     with pytest.raises(GenelabError, match=r"buffer_size \(3\) must hold at least one step"):
         _validate(cfg, env_of())
+
+
+@pytest.mark.parametrize(("group", "field", "value", "message"), [
+    ("ppo", "n_epochs", 0, "must be >= 1"),
+    ("sac", "ent_coef", "automatic", "must be 'auto' or 'auto_<positive number>'"),
+    ("sac", "ent_coef", "auto_-1", "must be 'auto' or 'auto_<positive number>'"),
+    ("sac", "ent_coef", -0.5, "must be >= 0"),
+    ("sac", "target_entropy", "high", "must be one of 'auto'"),
+    ("ddpg", "gradient_steps", 0, "must be -1 (one per transition) or at least 1"),
+    ("td3", "tau", 1.5, "must be <= 1"),
+    ("her", "n_sampled_goal", 0, "must be >= 1"),
+])
+def test_field_constraints_name_the_value_and_the_rule(group, field, value, message) -> None:
     cfg = Sb3AgentCfg(algorithm="SAC")
-    for bad in ("automatic", "auto_", "auto_x", "auto_-1"):
-        cfg.sac.ent_coef = bad
-        with pytest.raises(GenelabError, match=f"ent_coef must be a number, 'auto' or "
-                                               f".* \\(got '{bad}'\\)"):
-            _validate(cfg, env_of())
-    cfg.sac.ent_coef, cfg.sac.target_entropy = "auto_0.1", "high"
-    with pytest.raises(GenelabError, match="target_entropy must be a number or 'auto'"):
-        _validate(cfg, env_of())
-    cfg.sac.target_entropy = -2.0
-    _validate(cfg, env_of())
-    cfg = Sb3AgentCfg(algorithm="DDPG")
-    cfg.ddpg.gradient_steps = 0
-    with pytest.raises(GenelabError, match="agent.ddpg.gradient_steps must be at least 1, -1"):
-        _validate(cfg, env_of())
+    check_config(cfg, "agent")
+    setattr(getattr(cfg, group), field, value)
+    with pytest.raises(ConfigValueError) as error:
+        check_config(cfg, "agent")
+    assert str(error.value) == f"bad value agent.{group}.{field} = {value!r}: {message}"
 
 
 def test_validate_rejects_her_where_it_cannot_work(env_of) -> None:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from genelab.constraints import ConfigValueError, check_config
 from genelab.envs import ManagerBasedRlEnv
 from genelab.errors import GenelabError
 from genelab.overrides import Override, OverrideError, apply_overrides
@@ -108,10 +109,28 @@ def test_validate_rejects_batches_larger_than_the_data(short_env) -> None:
     with pytest.raises(GenelabError, match="batch_size .256. must be between 1 and the replay "
                                            "capacity of 40"):
         _validate(cfg, short_env)
-    cfg = SkrlAgentCfg(algorithm="DDPG")
-    cfg.ddpg.gradient_steps = 0
-    with pytest.raises(GenelabError, match="agent.ddpg.gradient_steps must be at least 1"):
-        _validate(cfg, short_env)
+
+
+@pytest.mark.parametrize(("path", "value", "message"), [
+    ("ddpg.gradient_steps", 0, "must be >= 1"),
+    ("ppo.discount_factor", 2.0, "must be <= 1"),
+    ("memory.memory_size", 0, "must be >= 1"),
+    ("models.policy.hidden_dims", [], "must have at least 1 item(s)"),
+    ("models.critic.activation", "swish", "must be one of 'elu', 'relu', 'tanh', "
+                                          "'leaky_relu', 'gelu', 'silu'"),
+    ("sac.actor_learning_rate", float("inf"), "must be finite"),
+])
+def test_field_constraints_name_the_value_and_the_rule(path, value, message) -> None:
+    cfg = SkrlAgentCfg()
+    check_config(cfg, "agent")
+    *groups, field = path.split(".")
+    node = cfg
+    for group in groups:
+        node = getattr(node, group)
+    setattr(node, field, value)
+    with pytest.raises(ConfigValueError) as error:
+        check_config(cfg, "agent")
+    assert str(error.value) == f"bad value agent.{path} = {value!r}: {message}"
 
 
 def test_entry_point_registers_backend_for_config_subclasses() -> None:

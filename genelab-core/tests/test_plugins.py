@@ -60,10 +60,11 @@ def test_failing_hook_is_reported_with_its_distribution(fake_dist):
                             def genelab_tasks():
                                 raise ValueError("bad task table")
                         """})
+    from genelab.configs import TaskSpec
     from genelab.plugins import call_each
 
     host = make_host()
-    results = call_each(host, "genelab_tasks")
+    results = call_each(host, "genelab_tasks", TaskSpec)
     assert all(host.manager.get_name(plugin) != "genelab.tasks:x" for plugin, _ in results)
     assert any(f.distribution == "fake-hookfail" and "ValueError: bad task table" in f.reason
                for f in host.failures)
@@ -95,3 +96,78 @@ def test_misspelled_hookimpl_is_reported(fake_dist):
                         """})
     host = make_host()
     assert any("genelab_backend" in f.reason for f in host.failures)
+
+
+def test_plugin_calling_sys_exit_is_reported_not_fatal(fake_dist):
+    fake_dist("fake-exit", "0.2", "[genelab.tasks]\ne = fake_genelab_exit\n",
+              {"fake_genelab_exit": "import sys\nsys.exit(3)\n"})
+    host = make_host()
+    [failure] = [f for f in host.failures if f.distribution == "fake-exit"]
+    assert failure.reason == "SystemExit: 3"
+
+
+def test_malformed_hook_results_are_reported_and_the_good_items_kept(register_plugin):
+    from types import SimpleNamespace
+
+    from genelab import hookimpl
+    from genelab.configs import TaskSpec
+    from genelab.plugins import call_each, get_host
+
+    good = TaskSpec("Fake-Good-v0", "genelab.tasks.cartpole:make_cartpole")
+    register_plugin(SimpleNamespace(genelab_tasks=hookimpl(lambda: 42)), name="fake-number")
+    register_plugin(SimpleNamespace(genelab_tasks=hookimpl(lambda: [object(), good])),
+                    name="fake-mixed")
+    results = [items for _, items in call_each(get_host(), "genelab_tasks", TaskSpec)]
+    reasons = {f.distribution: f.reason for f in get_host().failures}
+    assert reasons["fake-number"] == "returned 42, not a list of TaskSpec"
+    assert reasons["fake-mixed"].startswith("returned <object object")
+    assert [good] in results
+
+
+def test_a_task_id_taken_already_is_reported_and_skipped(register_plugin):
+    from types import SimpleNamespace
+
+    from genelab import hookimpl
+    from genelab.configs import TaskSpec
+    from genelab.plugins import get_host
+    from genelab.registry import TASKS
+
+    impostor = TaskSpec("GeneLab-Cartpole-v0", "elsewhere:make", "an impostor")
+    register_plugin(SimpleNamespace(genelab_tasks=hookimpl(lambda: [impostor])),
+                    name="fake-impostor")
+    assert TASKS.spec("GeneLab-Cartpole-v0") is not impostor
+    [failure] = [f for f in get_host().failures if f.distribution == "fake-impostor"]
+    assert "'GeneLab-Cartpole-v0' is already registered by genelab-core" in failure.reason
+
+
+@pytest.mark.parametrize(("name", "reason"), [
+    ("rsl_rl", "the name 'rsl_rl' is taken by genelab-backend-rslrl"),
+    ("no/slash", "has no usable name"),
+    (None, "has no usable name"),
+])
+def test_a_backend_with_a_taken_or_unusable_name_is_reported(register_plugin, name, reason):
+    from dataclasses import dataclass
+    from types import SimpleNamespace
+
+    from genelab import hookimpl
+    from genelab.plugins import get_host
+    from genelab.rl import Backend, BackendConfig
+    from genelab.rl.registry import registered_backends
+
+    @dataclass
+    class ClashCfg(BackendConfig):
+        pass
+
+    class Clash(Backend):
+        config_type = ClashCfg
+
+        def train(self, ctx): ...
+
+        def inference_policy(self, ctx): ...
+
+    Clash.name = name
+    register_plugin(SimpleNamespace(genelab_backends=hookimpl(lambda: [Clash()])),
+                    name=f"fake-clash-{name}")
+    assert ClashCfg not in registered_backends()
+    [failure] = [f for f in get_host().failures if f.distribution == f"fake-clash-{name}"]
+    assert reason in failure.reason

@@ -33,7 +33,7 @@ class RslRlBackend(Backend):
         agent_cfg.resolve_obs_groups(env.observation_dims)
         steps = agent_cfg.steps_per_iteration
         batches = agent_cfg.algorithm.num_mini_batches
-        if batches < 1 or env.num_envs * steps < batches:
+        if env.num_envs * steps < batches:
             raise GenelabError(
                 f"a rollout of {env.num_envs} envs x {steps} steps cannot be split into "
                 f"{batches} mini-batches; raise --num-envs or agent.steps_per_iteration, "
@@ -45,10 +45,6 @@ class RslRlBackend(Backend):
             raise GenelabError(
                 f"rsl_rl trains on {world_size} processes with one GPU each: this rank "
                 f"needs device {wanted}, got {env.device}"
-            )
-        if agent_cfg.clip_actions is not None and agent_cfg.clip_actions <= 0:
-            raise GenelabError(
-                f"agent.clip_actions must be positive or None (got {agent_cfg.clip_actions})"
             )
 
     def train(self, ctx: TrainContext) -> None:

@@ -10,10 +10,24 @@ import copy
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from annotated_types import MinLen
+from genelab.constraints import (
+    Bounds,
+    Fraction,
+    LayerSizes,
+    Name,
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+)
 from genelab.errors import GenelabError
 from genelab.rl.config import BackendConfig
+
+#: The activation names rsl_rl's ``resolve_nn_activation`` knows.
+Activation = Literal["elu", "selu", "relu", "crelu", "lrelu", "tanh", "sigmoid", "softplus",
+                     "gelu", "swish", "mish", "identity"]
 
 
 @dataclass
@@ -24,7 +38,7 @@ class RslRlDistributionCfg:
         class_name: An rsl_rl distribution class (or ``"module:Class"``).
     """
 
-    class_name: str = "GaussianDistribution"
+    class_name: Name = "GaussianDistribution"
 
 
 @dataclass
@@ -37,8 +51,8 @@ class RslRlGaussianDistributionCfg(RslRlDistributionCfg):
         learn_std: Learn the std; ``False`` keeps it at ``init_std``.
     """
 
-    class_name: str = "GaussianDistribution"
-    init_std: float = 1.0
+    class_name: Name = "GaussianDistribution"
+    init_std: PositiveFloat = 1.0
     std_type: Literal["scalar", "log"] = "scalar"
     learn_std: bool = True
 
@@ -51,8 +65,8 @@ class RslRlBetaDistributionCfg(RslRlDistributionCfg):
         action_range: ``(low, high)`` the samples are mapped to.
     """
 
-    class_name: str = "BetaDistribution"
-    action_range: tuple[float, float] = (-1.0, 1.0)
+    class_name: Name = "BetaDistribution"
+    action_range: Bounds = (-1.0, 1.0)
 
 
 @dataclass
@@ -67,9 +81,9 @@ class RslRlMlpModelCfg:
             saved in the checkpoint and used at playback.
     """
 
-    class_name: str = "MLPModel"
-    hidden_dims: list[int] = field(default_factory=lambda: [256, 256, 256])
-    activation: str = "elu"
+    class_name: Name = "MLPModel"
+    hidden_dims: LayerSizes = field(default_factory=lambda: [256, 256, 256])
+    activation: Activation = "elu"
     obs_normalization: bool = False
 
 
@@ -107,20 +121,20 @@ class RslRlPpoAlgorithmCfg:
             of per rollout.
     """
 
-    class_name: str = "PPO"
-    num_learning_epochs: int = 5
-    num_mini_batches: int = 4
-    clip_param: float = 0.2
-    gamma: float = 0.99
-    lam: float = 0.95
-    value_loss_coef: float = 1.0
-    entropy_coef: float = 0.01
-    learning_rate: float = 1.0e-3
-    max_grad_norm: float = 1.0
+    class_name: Name = "PPO"
+    num_learning_epochs: PositiveInt = 5
+    num_mini_batches: PositiveInt = 4
+    clip_param: PositiveFloat = 0.2
+    gamma: Fraction = 0.99
+    lam: Fraction = 0.95
+    value_loss_coef: NonNegativeFloat = 1.0
+    entropy_coef: NonNegativeFloat = 0.01
+    learning_rate: PositiveFloat = 1.0e-3
+    max_grad_norm: PositiveFloat = 1.0
     optimizer: Literal["adam", "adamw", "sgd", "rmsprop"] = "adam"
     use_clipped_value_loss: bool = True
     schedule: Literal["adaptive", "fixed"] = "adaptive"
-    desired_kl: float = 0.01
+    desired_kl: PositiveFloat = 0.01
     normalize_advantage_per_mini_batch: bool = False
 
 
@@ -152,8 +166,8 @@ class RslRlOnPolicyRunnerCfg(BackendConfig):
     actor: RslRlActorCfg = field(default_factory=RslRlActorCfg)
     critic: RslRlMlpModelCfg = field(default_factory=RslRlMlpModelCfg)
     algorithm: RslRlPpoAlgorithmCfg = field(default_factory=RslRlPpoAlgorithmCfg)
-    obs_groups: dict[str, list[str]] = field(default_factory=_default_obs_groups)
-    clip_actions: float | None = None
+    obs_groups: dict[str, Annotated[list[Name], MinLen(1)]] = field(default_factory=_default_obs_groups)
+    clip_actions: PositiveFloat | None = None
     init_at_random_ep_len: bool = False
     check_for_nan: bool = True
 
@@ -165,8 +179,6 @@ class RslRlOnPolicyRunnerCfg(BackendConfig):
         available = list(available)
         resolved: dict[str, list[str]] = {}
         for set_name, groups in self.obs_groups.items():
-            if not groups:
-                raise GenelabError(f"agent.obs_groups.{set_name} is empty")
             missing = [g for g in groups if g not in available]
             if missing and set_name == "critic" and groups == ["critic"]:
                 resolved[set_name] = list(self.obs_groups.get("actor", ["policy"]))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from genelab.errors import GenelabError
-from genelab.rl.backend import Backend, PlayContext, Policy, TrainContext
+from genelab.rl.backend import Backend, PlayContext, Policy, TrainContext, transition_bytes
 
 from genelab_backend_sb3.config import Sb3AgentCfg
 
@@ -31,14 +31,19 @@ class Sb3Backend(Backend):
         if agent_cfg.algorithm not in self.algorithms:
             raise GenelabError(f"agent.algorithm must be one of {', '.join(self.algorithms)} "
                                f"(got {agent_cfg.algorithm})")
-        if not agent_cfg.policy.net_arch or min(agent_cfg.policy.net_arch) < 1:
-            raise GenelabError(f"agent.policy.net_arch needs positive layer sizes "
-                               f"(got {agent_cfg.policy.net_arch})")
         if agent_cfg.on_policy:
             _validate_on_policy(agent_cfg, env.num_envs)
         else:
             _validate_off_policy(agent_cfg, env.num_envs)
         _validate_her(agent_cfg, env)
+
+    def memory_bytes(self, agent_cfg: Sb3AgentCfg, num_envs: int, obs_dims: dict[str, int],
+                     action_dim: int) -> int:
+        """One rollout (PPO, A2C) or a replay buffer of ``buffer_size`` transitions."""
+        if agent_cfg.on_policy:
+            return super().memory_bytes(agent_cfg, num_envs, obs_dims, action_dim)
+        return (agent_cfg.hyperparameters.buffer_size
+                * transition_bytes(obs_dims, action_dim, next_obs=True))
 
     def train(self, ctx: TrainContext) -> None:
         """Train in ``ctx.run_dir`` (resuming from ``ctx.resume_from`` when set)."""
@@ -118,8 +123,6 @@ def _validate_on_policy(cfg: Sb3AgentCfg, num_envs: int) -> None:
                 f"agent.ppo.batch_size ({batch}) must be at least 2 and divide a rollout of "
                 f"{num_envs} envs x {steps} steps = {rollout} samples; change "
                 "agent.ppo.batch_size, agent.steps_per_iteration or --num-envs")
-        if cfg.ppo.n_epochs < 1:
-            raise GenelabError(f"agent.ppo.n_epochs must be at least 1 (got {cfg.ppo.n_epochs})")
 
 
 def _validate_off_policy(cfg: Sb3AgentCfg, num_envs: int) -> None:
@@ -128,39 +131,9 @@ def _validate_off_policy(cfg: Sb3AgentCfg, num_envs: int) -> None:
         raise GenelabError(f"{key}.buffer_size ({hyper.buffer_size}) must hold at least one "
                            f"step of all {num_envs} envs")
     capacity = hyper.buffer_size // num_envs * num_envs
-    if hyper.batch_size < 1 or hyper.batch_size > capacity:
+    if hyper.batch_size > capacity:
         raise GenelabError(f"{key}.batch_size ({hyper.batch_size}) must be between 1 and the "
                            f"replay capacity of {capacity} transitions ({key}.buffer_size)")
-    if hyper.learning_starts < 0:
-        raise GenelabError(f"{key}.learning_starts must be at least 0 "
-                           f"(got {hyper.learning_starts})")
-    steps = hyper.gradient_steps
-    if steps is not None and steps < 1 and steps != -1:
-        raise GenelabError(f"{key}.gradient_steps must be at least 1, -1 (one per "
-                           f"transition) or none (one per vectorized step); got {steps}")
-    if cfg.algorithm == "SAC":
-        _validate_entropy(cfg.sac.ent_coef, cfg.sac.target_entropy)
-
-
-def _validate_entropy(ent_coef: float | str, target_entropy: float | str) -> None:
-    if isinstance(ent_coef, str) and not _is_learned_coefficient(ent_coef):
-        raise GenelabError(f"agent.sac.ent_coef must be a number, 'auto' or 'auto_<initial "
-                           f"value>' such as 'auto_0.1' (got '{ent_coef}')")
-    if isinstance(target_entropy, str) and target_entropy != "auto":
-        raise GenelabError(f"agent.sac.target_entropy must be a number or 'auto' "
-                           f"(got '{target_entropy}')")
-
-
-def _is_learned_coefficient(value: str) -> bool:
-    """SB3's 'auto' or 'auto_<positive initial value>'."""
-    if value == "auto":
-        return True
-    if not value.startswith("auto_"):
-        return False
-    try:
-        return float(value[len("auto_"):]) > 0
-    except ValueError:
-        return False
 
 
 def _validate_her(cfg: Sb3AgentCfg, env: Any) -> None:
@@ -172,9 +145,6 @@ def _validate_her(cfg: Sb3AgentCfg, env: Any) -> None:
     if not env.is_goal_task:
         raise GenelabError("HER needs a goal task (observation groups achieved_goal and "
                            "desired_goal and an env.goal_reward); drop --agent.her.enabled")
-    if cfg.her.n_sampled_goal < 1:
-        raise GenelabError(f"agent.her.n_sampled_goal must be at least 1 "
-                           f"(got {cfg.her.n_sampled_goal})")
     hyper, key = cfg.hyperparameters, f"agent.{cfg.algorithm.lower()}"
     episode = env.max_episode_length * env.num_envs
     if hyper.learning_starts < episode:

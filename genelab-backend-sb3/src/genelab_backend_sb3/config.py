@@ -8,12 +8,44 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from annotated_types import Predicate
+from genelab.constraints import (
+    FiniteFloat,
+    Fraction,
+    LayerSizes,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+)
 from genelab.rl.config import BackendConfig
 
 Algorithm = Literal["PPO", "A2C", "SAC", "TD3", "DDPG"]
 Activation = Literal["tanh", "relu", "elu", "leaky_relu", "gelu", "silu"]
+
+
+
+def _entropy_coef_name(text: str) -> bool:
+    """'auto' or 'auto_<positive number>'"""
+    if text == "auto":
+        return True
+    prefix, _, start = text.partition("_")
+    try:
+        return prefix == "auto" and float(start) > 0
+    except ValueError:
+        return False
+
+
+def _gradient_steps(steps: int) -> bool:
+    """-1 (one per transition) or at least 1"""
+    return steps == -1 or steps >= 1
+
+
+#: SAC's learned entropy coefficient: ``"auto"`` or ``"auto_<initial value>"``.
+EntropyCoefName = Annotated[str, Predicate(_entropy_coef_name)]
+GradientSteps = Annotated[int, Predicate(_gradient_steps)]
 
 #: Algorithms that learn from one fresh rollout per iteration.
 ON_POLICY: tuple[str, ...] = ("PPO", "A2C")
@@ -33,9 +65,9 @@ class Sb3PolicyCfg:
         log_std_init: Initial log standard deviation of Gaussian policies (PPO, A2C, SAC).
     """
 
-    net_arch: list[int] = field(default_factory=lambda: [64, 64])
+    net_arch: LayerSizes = field(default_factory=lambda: [64, 64])
     activation: Activation | None = None
-    log_std_init: float | None = None
+    log_std_init: FiniteFloat | None = None
 
 
 def _fields(cfg: Any, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -56,12 +88,12 @@ class _OnPolicyCfg:
         normalize_advantage: Normalize advantages per mini-batch.
     """
 
-    learning_rate: float = 3.0e-4
-    gamma: float = 0.99
-    gae_lambda: float = 0.95
-    ent_coef: float = 0.0
-    vf_coef: float = 0.5
-    max_grad_norm: float = 0.5
+    learning_rate: PositiveFloat = 3.0e-4
+    gamma: Fraction = 0.99
+    gae_lambda: Fraction = 0.95
+    ent_coef: NonNegativeFloat = 0.0
+    vf_coef: NonNegativeFloat = 0.5
+    max_grad_norm: PositiveFloat = 0.5
     normalize_advantage: bool = True
 
     def sb3_kwargs(self, steps_per_iteration: int) -> dict[str, Any]:
@@ -80,10 +112,10 @@ class Sb3PpoCfg(_OnPolicyCfg):
         target_kl: Stop an update early above this KL divergence (``None``: never).
     """
 
-    batch_size: int = 64
-    n_epochs: int = 10
-    clip_range: float = 0.2
-    target_kl: float | None = None
+    batch_size: PositiveInt = 64
+    n_epochs: PositiveInt = 10
+    clip_range: PositiveFloat = 0.2
+    target_kl: PositiveFloat | None = None
 
 
 @dataclass
@@ -94,8 +126,8 @@ class Sb3A2cCfg(_OnPolicyCfg):
         use_rms_prop: RMSprop (SB3's default) instead of Adam.
     """
 
-    learning_rate: float = 7.0e-4
-    gae_lambda: float = 1.0
+    learning_rate: PositiveFloat = 7.0e-4
+    gae_lambda: Fraction = 1.0
     normalize_advantage: bool = False
     use_rms_prop: bool = True
 
@@ -117,13 +149,13 @@ class _OffPolicyCfg:
             step; -1: one per transition (slow with many envs).
     """
 
-    learning_rate: float = 1.0e-3
-    buffer_size: int = 1_000_000
-    learning_starts: int = 100
-    batch_size: int = 256
-    tau: float = 0.005
-    gamma: float = 0.99
-    gradient_steps: int | None = None
+    learning_rate: PositiveFloat = 1.0e-3
+    buffer_size: PositiveInt = 1_000_000
+    learning_starts: NonNegativeInt = 100
+    batch_size: PositiveInt = 256
+    tau: Fraction = 0.005
+    gamma: Fraction = 0.99
+    gradient_steps: GradientSteps | None = None
 
     def sb3_kwargs(self, steps_per_iteration: int) -> dict[str, Any]:
         """Keyword arguments of the SB3 constructor (exploration noise apart): one
@@ -146,9 +178,9 @@ class Sb3SacCfg(_OffPolicyCfg):
             dimension).
     """
 
-    learning_rate: float = 3.0e-4
-    ent_coef: float | str = "auto"
-    target_entropy: float | str = "auto"
+    learning_rate: PositiveFloat = 3.0e-4
+    ent_coef: NonNegativeFloat | EntropyCoefName = "auto"
+    target_entropy: FiniteFloat | Literal["auto"] = "auto"
 
 
 @dataclass
@@ -160,7 +192,7 @@ class Sb3DdpgCfg(_OffPolicyCfg):
             action range's half width (never applied at playback; 0: none).
     """
 
-    action_noise_std: float = 0.1
+    action_noise_std: NonNegativeFloat = 0.1
 
 
 @dataclass
@@ -173,9 +205,9 @@ class Sb3Td3Cfg(Sb3DdpgCfg):
         target_noise_clip: Clip of the target-policy smoothing noise.
     """
 
-    policy_delay: int = 2
-    target_policy_noise: float = 0.2
-    target_noise_clip: float = 0.5
+    policy_delay: PositiveInt = 2
+    target_policy_noise: NonNegativeFloat = 0.2
+    target_noise_clip: NonNegativeFloat = 0.5
 
 
 @dataclass
@@ -189,7 +221,7 @@ class Sb3HerCfg:
     """
 
     enabled: bool = False
-    n_sampled_goal: int = 4
+    n_sampled_goal: PositiveInt = 4
     goal_selection_strategy: Literal["future", "final", "episode"] = "future"
 
 
@@ -228,7 +260,7 @@ class Sb3AgentCfg(BackendConfig):
     algorithm: Algorithm = "PPO"
     policy: Sb3PolicyCfg = field(default_factory=Sb3PolicyCfg)
     observation_normalization: bool = False
-    clip_observations: float = 10.0
+    clip_observations: PositiveFloat = 10.0
     ppo: Sb3PpoCfg = field(default_factory=Sb3PpoCfg)
     a2c: Sb3A2cCfg = field(default_factory=Sb3A2cCfg)
     sac: Sb3SacCfg = field(default_factory=Sb3SacCfg)

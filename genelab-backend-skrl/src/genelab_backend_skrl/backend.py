@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from genelab.errors import GenelabError
-from genelab.rl.backend import Backend, PlayContext, Policy, TrainContext
+from genelab.rl.backend import Backend, PlayContext, Policy, TrainContext, transition_bytes
 
 from genelab_backend_skrl.config import SkrlAgentCfg
 
@@ -66,7 +66,7 @@ class SkrlBackend(Backend):
                 "unset it (--agent.memory.memory_size none)")
         batches = cfg.hyperparameters.mini_batches
         samples = num_envs * steps
-        if batches < 1 or samples % batches:
+        if samples % batches:
             raise GenelabError(
                 f"a rollout of {num_envs} envs x {steps} steps = {samples} samples cannot be "
                 f"split into {batches} equal mini-batches; change "
@@ -75,20 +75,19 @@ class SkrlBackend(Backend):
     @staticmethod
     def _validate_off_policy(cfg: SkrlAgentCfg, num_envs: int) -> None:
         hyper, key = cfg.hyperparameters, f"agent.{cfg.algorithm.lower()}"
-        if cfg.memory_size < 1:
-            raise GenelabError(f"agent.memory.memory_size must be at least 1 "
-                               f"(got {cfg.memory_size})")
         capacity = cfg.memory_size * num_envs
-        if hyper.batch_size < 1 or hyper.batch_size > capacity:
+        if hyper.batch_size > capacity:
             raise GenelabError(
                 f"{key}.batch_size ({hyper.batch_size}) must be between 1 and the replay "
                 f"capacity of {capacity} transitions (agent.memory.memory_size x num_envs)")
-        if hyper.learning_starts < 0:
-            raise GenelabError(f"{key}.learning_starts must be at least 0 "
-                               f"(got {hyper.learning_starts})")
-        if hyper.gradient_steps < 1:
-            raise GenelabError(f"{key}.gradient_steps must be at least 1 "
-                               f"(got {hyper.gradient_steps})")
+
+    def memory_bytes(self, agent_cfg: SkrlAgentCfg, num_envs: int, obs_dims: dict[str, int],
+                     action_dim: int) -> int:
+        """One rollout (PPO, A2C) or the replay memory of ``memory_size`` rows of every env."""
+        if agent_cfg.on_policy:
+            return super().memory_bytes(agent_cfg, num_envs, obs_dims, action_dim)
+        return (agent_cfg.memory_size * num_envs
+                * transition_bytes(obs_dims, action_dim, next_obs=True))
 
     def train(self, ctx: TrainContext) -> None:
         """Train in ``ctx.run_dir`` (resuming from ``ctx.resume_from`` when set)."""

@@ -11,6 +11,15 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from genelab.constraints import (
+    FiniteFloat,
+    Fraction,
+    LayerSizes,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+)
 from genelab.rl.config import BackendConfig
 
 Algorithm = Literal["PPO", "A2C", "SAC", "TD3", "DDPG"]
@@ -29,7 +38,7 @@ class SkrlMlpCfg:
         activation: Activation after every hidden layer.
     """
 
-    hidden_dims: list[int] = field(default_factory=lambda: [64, 64])
+    hidden_dims: LayerSizes = field(default_factory=lambda: [64, 64])
     activation: Activation = "elu"
 
 
@@ -49,9 +58,9 @@ class SkrlPolicyCfg(SkrlMlpCfg):
             for SAC; on-policy agents usually keep a linear mean).
     """
 
-    initial_log_std: float = 0.0
-    min_log_std: float = -20.0
-    max_log_std: float = 2.0
+    initial_log_std: FiniteFloat = 0.0
+    min_log_std: FiniteFloat = -20.0
+    max_log_std: FiniteFloat = 2.0
     squash_mean: bool = False
 
 
@@ -82,7 +91,7 @@ class SkrlMemoryCfg:
             replay buffer (``memory_size * num_envs`` transitions; ``None``: 10,000 rows).
     """
 
-    memory_size: int | None = None
+    memory_size: PositiveInt | None = None
 
     def rows(self, algorithm: str, steps_per_iteration: int) -> int:
         """The memory size that will be used for ``algorithm``."""
@@ -116,14 +125,14 @@ class _OnPolicyCfg:
             episode continued into the next one).
     """
 
-    mini_batches: int = 4
-    discount_factor: float = 0.99
-    gae_lambda: float = 0.95
-    learning_rate: float = 1.0e-3
+    mini_batches: PositiveInt = 4
+    discount_factor: Fraction = 0.99
+    gae_lambda: Fraction = 0.95
+    learning_rate: PositiveFloat = 1.0e-3
     kl_adaptive_lr: bool = False
-    kl_target: float = 0.01
-    grad_norm_clip: float = 1.0
-    entropy_loss_scale: float = 0.0
+    kl_target: PositiveFloat = 0.01
+    grad_norm_clip: NonNegativeFloat = 1.0
+    entropy_loss_scale: NonNegativeFloat = 0.0
     value_normalization: bool = True
     time_limit_bootstrap: bool = True
 
@@ -144,18 +153,18 @@ class SkrlPpoCfg(_OnPolicyCfg):
         kl_threshold: Stop an update early above this KL divergence (0: off).
     """
 
-    learning_epochs: int = 5
-    ratio_clip: float = 0.2
-    value_clip: float = 0.2
-    value_loss_scale: float = 1.0
-    kl_threshold: float = 0.0
+    learning_epochs: PositiveInt = 5
+    ratio_clip: PositiveFloat = 0.2
+    value_clip: NonNegativeFloat = 0.2
+    value_loss_scale: NonNegativeFloat = 1.0
+    kl_threshold: NonNegativeFloat = 0.0
 
 
 @dataclass
 class SkrlA2cCfg(_OnPolicyCfg):
     """A2C hyperparameters (one gradient step per mini-batch of each rollout)."""
 
-    mini_batches: int = 1
+    mini_batches: PositiveInt = 1
 
 
 @dataclass
@@ -174,14 +183,14 @@ class _OffPolicyCfg:
         grad_norm_clip: Gradient norm clip (0: off).
     """
 
-    gradient_steps: int = 1
-    batch_size: int = 256
-    discount_factor: float = 0.99
-    polyak: float = 0.005
-    actor_learning_rate: float = 1.0e-3
-    critic_learning_rate: float = 1.0e-3
-    learning_starts: int = 50
-    grad_norm_clip: float = 0.0
+    gradient_steps: PositiveInt = 1
+    batch_size: PositiveInt = 256
+    discount_factor: Fraction = 0.99
+    polyak: Fraction = 0.005
+    actor_learning_rate: PositiveFloat = 1.0e-3
+    critic_learning_rate: PositiveFloat = 1.0e-3
+    learning_starts: NonNegativeInt = 50
+    grad_norm_clip: NonNegativeFloat = 0.0
 
     def skrl_kwargs(self) -> dict[str, Any]:
         """Plain keyword arguments of skrl's agent config (classes are added by the builder)."""
@@ -202,9 +211,9 @@ class SkrlSacCfg(_OffPolicyCfg):
     """
 
     learn_entropy: bool = True
-    entropy_learning_rate: float = 1.0e-3
-    initial_entropy_value: float = 0.2
-    target_entropy: float | None = None
+    entropy_learning_rate: PositiveFloat = 1.0e-3
+    initial_entropy_value: PositiveFloat = 0.2
+    target_entropy: FiniteFloat | None = None
 
     def skrl_kwargs(self) -> dict[str, Any]:
         """Plain keyword arguments of skrl's ``SAC_CFG``."""
@@ -222,7 +231,7 @@ class SkrlDdpgCfg(_OffPolicyCfg):
             (never at playback).
     """
 
-    exploration_noise_std: float = 0.1
+    exploration_noise_std: NonNegativeFloat = 0.1
 
     def skrl_kwargs(self) -> dict[str, Any]:
         """Plain keyword arguments of skrl's ``DDPG_CFG`` / ``TD3_CFG`` (noise std apart)."""
@@ -242,9 +251,9 @@ class SkrlTd3Cfg(SkrlDdpgCfg):
         smooth_regularization_clip: Clip of the target-policy smoothing noise.
     """
 
-    policy_delay: int = 2
-    smooth_regularization_std: float = 0.2
-    smooth_regularization_clip: float = 0.5
+    policy_delay: PositiveInt = 2
+    smooth_regularization_std: NonNegativeFloat = 0.2
+    smooth_regularization_clip: NonNegativeFloat = 0.5
 
 
 @dataclass

@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import socket
 import tempfile
 from collections.abc import Iterator
@@ -55,15 +56,95 @@ def atomic_file(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
                                    suffix=".tmp")
         try:
             with os.fdopen(fd, mode) as handle:
-                yield handle
-                handle.flush()
-                os.fsync(handle.fileno())
+                try:
+                    yield handle
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                except OSError as error:
+                    raise _naming(error, path) from None
+                except Exception as error:
+                    cause = _write_failure(handle)  # e.g. torch.save reports a full disk
+                    if cause is None:             # as "unexpected pos"
+                        raise
+                    raise _naming(cause, path) from error
             os.chmod(tmp, 0o666 & ~_umask())
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
         _sync_directory(path.parent)
+
+
+def _naming(error: OSError, path: Path) -> OSError:
+    """``error`` with ``path`` (the file being written, not its temp file) as its file name."""
+    return OSError(error.errno, error.strerror or str(error), str(path))
+
+
+def _write_failure(handle: IO[Any]) -> OSError | None:
+    """The file-system error behind a failed write, found by writing one more byte to the
+    (doomed) temp file: a full disk or a file-size limit fail it again; ``None`` if not."""
+    try:
+        handle.write(b"\0" if "b" in handle.mode else "\0")
+        handle.flush()
+        os.fsync(handle.fileno())
+    except OSError as error:
+        return error
+    return None
+
+
+def existing_ancestor(path: Path) -> Path:
+    """``path`` or the nearest of its parents that exists."""
+    path = Path(path).absolute()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def check_writable_dir(path: Path, what: str) -> None:
+    """Refuse (one line naming ``what`` and the path) a directory that cannot be made or
+    written: a file in the way, no write permission, a read-only file system."""
+    from genelab.errors import GenelabError
+
+    ancestor = existing_ancestor(path)
+    if not ancestor.is_dir():
+        raise GenelabError(f"{what} {path}: {ancestor} is a file, not a directory")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        cause = "read-only file system" if _read_only(ancestor) else "permission denied"
+        raise GenelabError(f"{what} {path}: cannot write in {ancestor} ({cause})")
+
+
+def check_writable_file(path: Path, what: str) -> None:
+    """Refuse an output file that cannot be written: a directory of that name, or a folder
+    that cannot be made or written (see :func:`check_writable_dir`)."""
+    from genelab.errors import GenelabError
+
+    path = Path(path)
+    if path.is_dir():
+        raise GenelabError(f"{what} {path} is a directory; name a file")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise GenelabError(f"{what} {path}: cannot overwrite it (permission denied)")
+    check_writable_dir(path.parent, what)
+
+
+def _read_only(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):
+        return False
+
+
+def remove_tree(path: Path, keep: Path) -> None:
+    """Delete ``path`` and then its parents that are left empty, up to (not including)
+    ``keep``: what a run that saved nothing leaves is what was there before it."""
+    shutil.rmtree(path, ignore_errors=True)
+    keep = Path(keep).absolute()
+    parent = Path(path).absolute().parent
+    while parent != keep and keep in parent.parents:
+        try:
+            parent.rmdir()
+        except OSError:  # not empty (another run) or not ours to remove
+            return
+        parent = parent.parent
 
 
 def _sync_directory(directory: Path) -> None:
@@ -115,8 +196,9 @@ def _umask() -> int:
 
 def write_json(path: Path, data: Any) -> None:
     """Write JSON atomically (see :func:`atomic_file`)."""
+    text = json.dumps(data, indent=2)
     with atomic_file(path, "w") as handle:
-        json.dump(data, handle, indent=2)
+        handle.write(text)
         handle.write("\n")
 
 

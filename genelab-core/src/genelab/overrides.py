@@ -1,8 +1,9 @@
 """Typed dotted overrides: ``--env.sim.dt 0.01`` or ``--agent.seed=3``.
 
 Values are coerced from the dataclass field types (bool, int, float, str, None, tuples and
-lists, Literal, Enum, unions). Every override is checked before anything is built: an
-unknown key names the closest valid keys, a bad value names the key and the type.
+lists, Literal, Enum, unions) and checked against the field's constraints
+(:mod:`genelab.constraints`). Every override is checked before anything is built: an
+unknown key names the closest valid keys, a bad value names the key and what it must be.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from genelab.constraints import field_hints, type_name, value_problem
 from genelab.errors import GenelabError, close_matches
 
 _TRUE = {"true", "1", "yes", "on"}
@@ -103,7 +105,9 @@ def _plan(targets: dict[str, Any], override: Override) -> tuple[Any, str, Any]:
                 raise OverrideError(
                     f"'--{override.path}' is a group of settings; override one of its fields"
                 )
-            return node, part, coerce(override.raw, hint_type, current, override.path)
+            value = coerce(override.raw, hint_type, current, override.path)
+            _check(value, hint_type, override)
+            return node, part, value
         node = current
         walked.append(part)
     raise OverrideError(f"override '--{override.path}' names a whole config; add a field")
@@ -122,7 +126,19 @@ def coerce(raw: str, hint: Any, current: Any, path: str) -> Any:
         ) from None
 
 
+def _check(value: Any, hint: Any, override: Override) -> None:
+    """Refuse a coerced value that breaks the field's constraints (``Annotated``)."""
+    problem = value_problem(value, hint, override.path)
+    if problem is not None:
+        path, what = problem
+        item = path[len(override.path):]
+        raise OverrideError(f"bad value '{override.raw}' for --{override.path}: "
+                            + (f"item {item} {what}" if item else what))
+
+
 def _coerce(raw: str, hint: Any) -> Any:
+    if typing.get_origin(hint) is typing.Annotated:
+        hint = typing.get_args(hint)[0]
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if hint is Any:
@@ -187,24 +203,6 @@ def _split_sequence(raw: str) -> list[str]:
     return [item.strip().strip("'\"") for item in text.split(",") if item.strip()]
 
 
-def type_name(hint: Any) -> str:
-    """A readable name for a type hint: ``float``, ``int | None``, ``one of 'a', 'b'``."""
-    origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
-    if origin is typing.Literal:
-        return "one of " + ", ".join(repr(a) for a in args)
-    if origin in (typing.Union, types.UnionType):
-        return " | ".join(type_name(a) for a in args)
-    if hint is type(None):
-        return "None"
-    if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        return "one of " + ", ".join(m.name for m in hint)
-    if origin in (tuple, list):
-        inner = ", ".join("..." if a is Ellipsis else type_name(a) for a in args)
-        return f"{origin.__name__}[{inner}]"
-    return getattr(hint, "__name__", str(hint))
-
-
 def _is_node(value: Any) -> bool:
     return (dataclasses.is_dataclass(value) and not isinstance(value, type)) or isinstance(
         value, dict
@@ -218,17 +216,10 @@ def _children(node: Any) -> Iterator[tuple[str, tuple[Any, Any]]]:
             yield str(key), (type(value) if value is not None else Any, value)
         return
     if dataclasses.is_dataclass(node):
-        hints = _type_hints(type(node))
+        hints = field_hints(type(node))
         for f in dataclasses.fields(node):
             if f.init and not f.name.startswith("_"):
                 yield f.name, (hints.get(f.name, Any), getattr(node, f.name))
-
-
-def _type_hints(cls: type) -> dict[str, Any]:
-    try:
-        return typing.get_type_hints(cls)
-    except Exception:  # unresolvable forward refs: fall back to runtime value types
-        return {}
 
 
 def iter_overridable(node: Any, prefix: str) -> Iterator[tuple[str, Any, Any]]:

@@ -1,10 +1,20 @@
-"""Plugin discovery: entry points loaded one at a time, failures reported and skipped."""
+"""Plugin discovery: entry points loaded one at a time, failures reported and skipped.
+
+Whatever a plugin does wrong (an import that raises or calls ``sys.exit``, a hook that
+raises or returns something else than a list of the hook's kind, an id or name another
+plugin already registered) is a :class:`PluginFailure`: it names the distribution, is
+printed once as a ``warning:`` line on stderr (the ``genelab list`` commands show the
+whole list instead), and the offending part is skipped. ``GENELAB_STRICT_PLUGINS=1``
+turns every failure into an error.
+"""
 
 from __future__ import annotations
 
 import importlib
 import os
-from dataclasses import dataclass
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
 from types import ModuleType
@@ -28,7 +38,8 @@ class PluginFailure:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.distribution} {self.version} ({self.entry_point}): {self.reason}"
+        version = f" {self.version}" if self.version else ""
+        return f"{self.distribution}{version} ({self.entry_point}): {self.reason}"
 
 
 @dataclass
@@ -38,23 +49,41 @@ class PluginHost:
     manager: pluggy.PluginManager
     sources: dict[str, tuple[str, str]]  # plugin name -> (distribution, version)
     failures: list[PluginFailure]
+    announce: Callable[[PluginFailure], None] | None = field(default=None, repr=False)
 
     def source_of(self, plugin: object) -> tuple[str, str]:
         """(distribution, version) of a plugin; an in-process plugin gives its own name."""
         name = self.manager.get_name(plugin) or "in-process"
         return self.sources.get(name, (name, ""))
 
-    def report(self, failure: PluginFailure, error: BaseException) -> None:
-        """Record a failure, or re-raise it when strict mode is on."""
+    def report(self, failure: PluginFailure, error: BaseException | None = None) -> None:
+        """Record a failure (announced once), or raise it when strict mode is on."""
         if strict():
             raise PluginError(str(failure)) from error
         if failure not in self.failures:
             self.failures.append(failure)
+            if self.announce is not None:
+                self.announce(failure)
+
+    def report_plugin(self, plugin: object, what: str, reason: str) -> None:
+        """Record a failure of a loaded ``plugin`` (``what``: which hook or item)."""
+        dist, version = self.source_of(plugin)
+        name = self.manager.get_name(plugin) or "in-process"
+        self.report(PluginFailure(dist, version, f"{name} {what}", reason))
 
 
 def strict() -> bool:
     """Whether ``GENELAB_STRICT_PLUGINS`` asks for plugin errors to be raised."""
     return os.environ.get(STRICT_ENV, "").strip().lower() in {"1", "true", "yes"}
+
+
+def _warn(failure: PluginFailure) -> None:
+    print(f"warning: plugin {failure} (skipped)", file=sys.stderr)
+
+
+#: Exceptions a plugin's code may raise that must not end the command: everything but
+#: Ctrl-C (``SystemExit`` included: a plugin calling ``sys.exit`` is a broken plugin).
+PLUGIN_ERRORS = (Exception, SystemExit)
 
 
 def one_line(error: BaseException) -> str:
@@ -88,17 +117,20 @@ def _load(host: PluginHost, group: str, ep: metadata.EntryPoint) -> None:
         if host.manager.get_name(module) is not None:
             return  # the same module under two entry point names
         host.manager.register(module, name=name)
-    except Exception as error:
+    except PLUGIN_ERRORS as error:
         host.report(PluginFailure(dist, version, f"{group}:{ep.name}", one_line(error)), error)
         return
     host.sources[name] = (dist, version)
 
 
-def make_host() -> PluginHost:
-    """Build a plugin manager and load every installed plugin, one entry point at a time."""
+def make_host(announce: Callable[[PluginFailure], None] | None = None) -> PluginHost:
+    """Build a plugin manager and load every installed plugin, one entry point at a time.
+
+    ``announce`` is called once with each failure as it is found.
+    """
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
-    host = PluginHost(manager, {}, [])
+    host = PluginHost(manager, {}, [], announce)
     for group, ep in _entry_points():
         _load(host, group, ep)
     try:
@@ -108,28 +140,56 @@ def make_host() -> PluginHost:
     return host
 
 
+_show_failures = True
+
+
+def announce_failures(show: bool) -> None:
+    """Whether the process-wide host prints each failure as a ``warning:`` line (the
+    ``genelab list`` commands turn it off: they list the failures themselves)."""
+    global _show_failures
+    _show_failures = show
+    if get_host.cache_info().currsize:
+        get_host().announce = _warn if show else None
+
+
 @lru_cache(maxsize=1)
 def get_host() -> PluginHost:
     """The process-wide plugin host, built on first use."""
-    return make_host()
+    return make_host(_warn if _show_failures else None)
 
 
-def call_each(host: PluginHost, hook_name: str) -> list[tuple[object, list]]:
-    """Call every implementation of a hook separately: (plugin, results) for each.
+def call_each(host: PluginHost, hook_name: str, kind: type) -> list[tuple[object, list]]:
+    """Call every implementation of a hook separately: (plugin, its ``kind`` items).
 
-    A failing implementation is reported with its distribution and skipped, so one
-    broken plugin never hides the others.
+    An implementation that raises, returns something else than a list, or returns items
+    that are not ``kind`` instances is reported with its distribution; what is wrong is
+    skipped, so one broken plugin never hides the others.
     """
     results = []
     hook = getattr(host.manager.hook, hook_name)
     for impl in hook.get_hookimpls():  # registration order
         try:
             value = impl.function()
-        except Exception as error:
-            dist, version = host.source_of(impl.plugin)
-            failure = PluginFailure(dist, version, f"{impl.plugin_name} {hook_name}()",
-                                    one_line(error))
-            host.report(failure, error)
+        except PLUGIN_ERRORS as error:
+            host.report_plugin(impl.plugin, f"{hook_name}()", one_line(error))
             continue
-        results.append((impl.plugin, list(value or [])))
+        if value is None:
+            value = []
+        if not isinstance(value, (list, tuple)):
+            host.report_plugin(impl.plugin, f"{hook_name}()",
+                               f"returned {_short(value)}, not a list of {kind.__name__}")
+            continue
+        items = []
+        for item in value:
+            if isinstance(item, kind):
+                items.append(item)
+            else:
+                host.report_plugin(impl.plugin, f"{hook_name}()",
+                                   f"returned {_short(item)} in its list, not a {kind.__name__}")
+        results.append((impl.plugin, items))
     return results
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -54,11 +54,23 @@ class TaskRegistry:
         return specs
 
     def _all(self) -> dict[str, TaskSpec]:
-        specs: dict[str, TaskSpec] = {}
-        for _, tasks in call_each(get_host(), "genelab_tasks"):
+        """Every plugin's tasks; an id taken already (by an earlier plugin, or in-process)
+        is reported and skipped."""
+        host = get_host()
+        specs: dict[str, TaskSpec] = dict(self._local)
+        owners: dict[str, str] = dict.fromkeys(self._local, "this process")
+        for plugin, tasks in call_each(host, "genelab_tasks", TaskSpec):
+            dist, _ = host.source_of(plugin)
             for spec in tasks:
-                specs.setdefault(spec.id, spec)
-        specs.update(self._local)
+                if not isinstance(spec.id, str) or not spec.id.strip():
+                    host.report_plugin(plugin, "genelab_tasks()",
+                                       f"a task has no id (got {spec.id!r})")
+                elif spec.id in specs:
+                    host.report_plugin(plugin, "genelab_tasks()",
+                                       f"task id '{spec.id}' is already registered by "
+                                       f"{owners[spec.id]}")
+                else:
+                    specs[spec.id], owners[spec.id] = spec, dist
         return specs
 
 

@@ -33,10 +33,12 @@ def train_backend(backend: Backend, agent_cfg: BackendConfig, env_cfg: Any, run_
     """
     import torch
 
+    from genelab.constraints import check_config
     from genelab.envs import ManagerBasedRlEnv
     from genelab.rl.dispatch import check_launch
 
-    check_launch(backend, agent_cfg, env_cfg.num_envs)
+    check_config(agent_cfg, "agent")
+    check_launch(backend)
     torch.manual_seed(agent_cfg.seed)
     env = ManagerBasedRlEnv(env_cfg, device=device)
     run_dir.mkdir(parents=True)

@@ -68,18 +68,39 @@ def _root(
 
 
 def main() -> None:
-    """Console entry point: user errors become one line on stderr and a non-zero exit."""
+    """Console entry point: user errors become one line on stderr and a non-zero exit.
+
+    Besides :class:`GenelabError`, file-system errors (a full disk, a read-only folder)
+    and bad flags are user errors too. ``GENELAB_DEBUG=1`` shows the traceback instead.
+    """
     interrupt_on_sigint()
     try:
         code = app(standalone_mode=False)
     except GenelabError as error:
-        if os.environ.get("LOCAL_RANK", "0") == "0":  # under --gpus: one line per machine
-            typer.echo(f"error: {error}", err=True)
-        sys.exit(error.exit_code)
+        _fail(str(error), error.exit_code, error)
+    except OSError as error:
+        _fail(file_error_line(error), 1, error)
     except typer.Abort:
         typer.echo("aborted", err=True)
         sys.exit(1)
     except UsageProblem as error:  # bad flags, missing arguments
-        error.show()
-        sys.exit(error.exit_code)
+        where = getattr(getattr(error, "ctx", None), "command_path", None) or "genelab"
+        _fail(f"{error.format_message()} (see: {where} --help)", error.exit_code, error)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, code: int, error: BaseException) -> None:
+    if os.environ.get("GENELAB_DEBUG"):
+        raise error
+    if os.environ.get("LOCAL_RANK", "0") == "0":  # under --gpus: one line per machine
+        typer.echo(f"error: {' '.join(message.split())}", err=True)
+    sys.exit(code)
+
+
+def file_error_line(error: OSError) -> str:
+    """``<path>: <cause>`` of a file-system error (both paths of a failed rename)."""
+    cause = error.strerror or str(error)
+    if error.filename is None:
+        return f"file system error: {cause}"
+    paths = str(error.filename) + (f" -> {error.filename2}" if error.filename2 else "")
+    return f"{paths}: {cause}"

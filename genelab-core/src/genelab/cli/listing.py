@@ -8,8 +8,16 @@ from typing import Any
 
 import typer
 
-list_app = typer.Typer(help="List registered tasks, installed backends or a task's runs.",
-                       no_args_is_help=True)
+list_app = typer.Typer(help="List registered tasks, installed backends, plugins or a task's "
+                            "runs.", no_args_is_help=True)
+
+
+@list_app.callback()
+def _list_quietly() -> None:
+    """The list commands show plugin failures in their output, not as warnings."""
+    from genelab.plugins import announce_failures
+
+    announce_failures(False)
 
 
 @list_app.command("tasks")
@@ -31,16 +39,17 @@ def list_tasks(
 
 @list_app.command("backends")
 def list_backends() -> None:
-    """List installed backends, then plugins that failed to load."""
+    """List installed backends, then every plugin failure (of every group)."""
+    from genelab.registry import TASKS
     from genelab.rl.registry import registered_backends
 
+    TASKS.list()  # runs the task hooks too, so their failures are listed
     rows = []
-    for config_type, infos in registered_backends().items():
-        for info in infos:
-            rows.append((info.backend.name, f"{config_type.__module__}.{config_type.__name__}",
-                         ", ".join(info.backend.algorithms),
-                         "yes" if info.backend.distributed else "no", info.distribution,
-                         info.version))
+    for config_type, info in registered_backends().items():
+        rows.append((info.backend.name, f"{config_type.__module__}.{config_type.__name__}",
+                     ", ".join(info.backend.algorithms),
+                     "yes" if info.backend.distributed else "no", info.distribution,
+                     info.version))
     if rows:
         header = ("name", "config type", "algorithms", "--gpus", "distribution", "version")
         widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
@@ -80,12 +89,38 @@ def list_runs(
         typer.echo(f"note: {note}", err=True)
 
 
+@list_app.command("plugins")
+def list_plugins() -> None:
+    """List every loaded plugin module with its distribution, then every plugin failure."""
+    from genelab.plugins import get_host
+    from genelab.registry import TASKS
+    from genelab.rl.registry import registered_backends
+
+    host = get_host()
+    provided: dict[str, list[str]] = {}
+    for info in registered_backends().values():
+        provided.setdefault(info.distribution, []).append(f"backend {info.backend.name}")
+    tasks = TASKS.list()
+    rows = []
+    for plugin in host.manager.get_plugins():
+        name = host.manager.get_name(plugin) or "in-process"
+        dist, version = host.source_of(plugin)
+        rows.append((name, dist, version))
+    header = ("entry point", "distribution", "version")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *sorted(rows)]:
+        typer.echo("  ".join(f"{c:<{w}}" for c, w in zip(row, widths, strict=True)).rstrip())
+    typer.echo(f"\n{len(tasks)} tasks; " + "; ".join(
+        f"{dist}: {', '.join(items)}" for dist, items in sorted(provided.items())))
+    _print_failures()
+
+
 def _print_failures() -> None:
     from genelab.plugins import get_host
 
     failures = get_host().failures
     if failures:
-        typer.echo("\nfailed to load:")
+        typer.echo("\nplugin failures (skipped):")
         for failure in failures:
             typer.echo(f"  {failure}")
 
@@ -122,7 +157,8 @@ def info(
 
 
 def _print_paths(targets: dict[str, Any]) -> None:
-    from genelab.overrides import iter_overridable, type_name
+    from genelab.constraints import type_name
+    from genelab.overrides import iter_overridable
 
     for root, node in targets.items():
         if not dataclasses.is_dataclass(node):

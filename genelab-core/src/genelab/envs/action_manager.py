@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
+from genelab.constraints import Bounds, FiniteFloat, PositiveInt
 from genelab.errors import GenelabError
 from genelab.state import load_tensors
 
@@ -22,10 +23,10 @@ class ActionTermCfg:
     and export all agree on what the policy may output.
     """
 
-    dim: int = 1
-    scale: float = 1.0
-    offset: float = 0.0
-    clip: tuple[float, float] = (-1.0, 1.0)
+    dim: PositiveInt = 1
+    scale: FiniteFloat = 1.0
+    offset: FiniteFloat = 0.0
+    clip: Bounds = (-1.0, 1.0)
 
 
 class ActionManager:

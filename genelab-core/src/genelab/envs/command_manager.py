@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import torch
+from annotated_types import Ge, Le
 
+from genelab.constraints import PositiveInt, TimeRange
 from genelab.envs.manager_base import TermCfg
 from genelab.state import load_tensors
 
 if TYPE_CHECKING:
     from genelab.envs.rl_env import ManagerBasedRlEnv
+
+
+#: One channel of an RGB color.
+ColorValue = Annotated[int, Ge(0), Le(255)]
 
 
 @dataclass
@@ -27,9 +33,9 @@ class CommandTermCfg(TermCfg):
             command entries as a point in world coordinates with this RGB color.
     """
 
-    dim: int = 1
-    resampling_time_range_s: tuple[float, float] | None = None
-    marker_color: tuple[int, int, int] | None = None
+    dim: PositiveInt = 1
+    resampling_time_range_s: TimeRange | None = None
+    marker_color: tuple[ColorValue, ColorValue, ColorValue] | None = None
 
 
 class CommandManager:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from genelab.constraints import PositiveFloat, PositiveInt, Seed
 from genelab.envs.action_manager import ActionTermCfg
 from genelab.envs.command_manager import CommandTermCfg
 from genelab.envs.event_manager import EventTermCfg
@@ -39,10 +40,10 @@ class ManagerBasedRlEnvCfg:
     """
 
     sim: SimulationCfg
-    num_envs: int = 64
-    seed: int | None = None
-    decimation: int = 1
-    episode_length_s: float = 5.0
+    num_envs: PositiveInt = 64
+    seed: Seed | None = None
+    decimation: PositiveInt = 1
+    episode_length_s: PositiveFloat = 5.0
     actions: dict[str, ActionTermCfg] = field(default_factory=dict)
     observations: dict[str, ObservationGroupCfg] = field(default_factory=dict)
     rewards: dict[str, RewardTermCfg] = field(default_factory=dict)

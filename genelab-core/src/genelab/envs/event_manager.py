@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Literal
 
 import torch
 
+from genelab.constraints import TimeRange
 from genelab.envs.manager_base import TermCfg
-from genelab.errors import GenelabError
 from genelab.state import load_tensors
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ class EventTermCfg(TermCfg):
     """
 
     mode: Literal["startup", "reset", "interval"] = "reset"
-    interval_range_s: tuple[float, float] = (1.0, 1.0)
+    interval_range_s: TimeRange = (1.0, 1.0)
 
 
 class EventManager:
@@ -36,10 +36,6 @@ class EventManager:
         self._env = env
         self.terms = {mode: {n: t for n, t in cfg.items() if t.mode == mode}
                       for mode in ("startup", "reset", "interval")}
-        for name, term in self.terms["interval"].items():
-            low, high = term.interval_range_s
-            if not 0 < low <= high:
-                raise GenelabError(f"event '{name}': interval_range_s needs 0 < min <= max")
         self._time_left = {
             name: self._draw_interval(term, env.num_envs)
             for name, term in self.terms["interval"].items()

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
+from genelab.constraints import Bounds, FiniteFloat, NonNegativeFloat
 from genelab.envs.manager_base import TermCfg
 
 if TYPE_CHECKING:
@@ -24,9 +25,9 @@ class ObservationTermCfg(TermCfg):
         scale: Multiplier applied last.
     """
 
-    noise_std: float = 0.0
-    clip: tuple[float, float] | None = None
-    scale: float = 1.0
+    noise_std: NonNegativeFloat = 0.0
+    clip: Bounds | None = None
+    scale: FiniteFloat = 1.0
 
 
 @dataclass

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
+from genelab.constraints import FiniteFloat
 from genelab.envs.manager_base import TermCfg
 from genelab.state import load_tensors
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 class RewardTermCfg(TermCfg):
     """``weight * func(env, **params)``; terms with weight 0 are skipped."""
 
-    weight: float = 1.0
+    weight: FiniteFloat = 1.0
 
 
 class RewardManager:

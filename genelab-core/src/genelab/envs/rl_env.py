@@ -9,6 +9,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+from genelab.constraints import check_config
 from genelab.envs.action_manager import ActionManager
 from genelab.envs.bridge import Bridge, StepResult
 from genelab.envs.command_manager import CommandManager
@@ -273,12 +274,8 @@ def _replace_rows(value: torch.Tensor, env_ids: torch.Tensor, fresh: torch.Tenso
 
 
 def _validate(cfg: ManagerBasedRlEnvCfg) -> None:
-    if cfg.num_envs < 1:
-        raise GenelabError(f"env.num_envs must be at least 1 (got {cfg.num_envs})")
-    if cfg.decimation < 1:
-        raise GenelabError(f"env.decimation must be at least 1 (got {cfg.decimation})")
-    if cfg.episode_length_s <= 0:
-        raise GenelabError(f"env.episode_length_s must be positive (got {cfg.episode_length_s})")
+    """Every value against its field's constraints, then what the fields need of each other."""
+    check_config(cfg, "env")
     if "policy" not in cfg.observations:
         raise GenelabError("env.observations needs a 'policy' group")
     goal_groups = {"achieved_goal", "desired_goal"}

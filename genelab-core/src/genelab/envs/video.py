@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from genelab.envs.bridge import Bridge, StepResult
 from genelab.errors import GenelabError
+from genelab.files import check_writable_file
 
 if TYPE_CHECKING:
     from genelab.envs.rl_env import ManagerBasedRlEnv
@@ -16,7 +17,8 @@ VIDEO_HINT = "install genelab-core[video] (pip install 'genelab-core[video]')"
 
 
 def check_video_path(path: Path) -> None:
-    """Fail early (:class:`GenelabError`) on a bad suffix or a missing video package."""
+    """Fail early (:class:`GenelabError`) on a bad suffix, a missing video package or a
+    path that cannot be written."""
     suffix = path.suffix.lower()
     if suffix not in (".mp4", ".gif"):
         raise GenelabError(f"video file must end in .mp4 or .gif (got '{path.name}')")
@@ -24,6 +26,7 @@ def check_video_path(path: Path) -> None:
     for module in needed:
         if importlib.util.find_spec(module) is None:
             raise GenelabError(f"writing {suffix} video needs '{module}': {VIDEO_HINT}")
+    check_writable_file(path, "--video")
 
 
 def open_writer(path: Path, fps: float) -> Any:

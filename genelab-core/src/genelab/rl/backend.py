@@ -175,6 +175,15 @@ class Backend(ABC):
         Raise :class:`genelab.errors.GenelabError` with the fix on a mistake.
         """
 
+    def memory_bytes(self, agent_cfg: BackendConfig, num_envs: int, obs_dims: dict[str, int],
+                     action_dim: int) -> int:
+        """Bytes the learner stores for ``num_envs`` envs (the up-front memory check).
+
+        The default counts one rollout of ``steps_per_iteration`` steps of every env
+        (:func:`transition_bytes` each); backends with replay memory count that instead.
+        """
+        return agent_cfg.steps_per_iteration * num_envs * transition_bytes(obs_dims, action_dim)
+
     @abstractmethod
     def train(self, ctx: TrainContext) -> None:
         """Train in ``ctx.run_dir``; save a final checkpoint even on Ctrl-C or error."""
@@ -187,6 +196,14 @@ class Backend(ABC):
         ``ctx.deterministic`` is set. A checkpoint that does not fit the env raises
         :class:`genelab.errors.GenelabError` naming both shapes.
         """
+
+
+def transition_bytes(obs_dims: dict[str, int], action_dim: int, next_obs: bool = False) -> int:
+    """float32 bytes of one stored transition: every observation group (twice with
+    ``next_obs``), the action with its mean and std, and eight scalars (reward, done,
+    value, return, advantage, log-probability...)."""
+    observations = sum(obs_dims.values()) * (2 if next_obs else 1)
+    return 4 * (observations + 3 * action_dim + 8)
 
 
 @dataclass

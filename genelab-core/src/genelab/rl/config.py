@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from genelab.constraints import PositiveInt, Seed
+
 
 @dataclass
 class BackendConfig:
@@ -27,8 +29,8 @@ class BackendConfig:
 
     experiment_name: str = "default"
     run_name: str = ""
-    seed: int = 42
-    max_iterations: int = 100
-    steps_per_iteration: int = 24
-    save_interval: int = 50
+    seed: Seed = 42
+    max_iterations: PositiveInt = 100
+    steps_per_iteration: PositiveInt = 24
+    save_interval: PositiveInt = 50
     logger: Literal["tensorboard"] = "tensorboard"

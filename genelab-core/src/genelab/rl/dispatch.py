@@ -9,16 +9,19 @@ directory behind.
 
 from __future__ import annotations
 
+import functools
 import os
 import random
-import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from genelab.devices import resolve_device
 from genelab.errors import GenelabError
+from genelab.files import check_writable_file, existing_ancestor, remove_tree
 from genelab.interrupts import deferred_interrupts, stop_at_iteration_end
+from genelab.memory import check_memory
 from genelab.overrides import Override
 from genelab.rl.backend import PlayContext, PolicyKind, TrainContext
 from genelab.rl.progress import TrainingProgress
@@ -48,19 +51,6 @@ class TrainResult:
     seconds: float
     mean_reward: float | None
     mean_episode_length: float | None
-
-
-def resolve_device(device: str | None) -> str:
-    """``None`` or ``"auto"`` picks CUDA when available, else CPU; others pass through."""
-    import torch
-
-    if device in (None, "", "auto"):
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    try:
-        torch.device(device)
-    except RuntimeError as error:
-        raise GenelabError(f"bad device '{device}': {error}") from None
-    return device
 
 
 def seed_everything(seed: int) -> None:
@@ -108,22 +98,25 @@ def train_task(
     ``num_envs`` envs seeded with ``seed + rank`` in the shared ``run_dir``; rank 0 alone
     writes params, progress and (through the backend) events and checkpoints.
     """
-    from genelab.profiling import profile_request
-
     rank, world_size = int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
     setup = resolve_train(task_id, preset=preset, overrides=list(overrides), num_envs=num_envs,
                           max_iterations=max_iterations, seed=seed, run_name=run_name,
                           log_root=log_root, resume=resume, checkpoint=checkpoint, run=run)
     env_cfg, agent_cfg, backend = setup.env_cfg, setup.agent_cfg, setup.info.backend
     env_cfg.seed = agent_cfg.seed + rank
-    check_launch(backend, agent_cfg, env_cfg.num_envs)
+    check_launch(backend)
     if world_size > 1 and run_dir is None:
         raise GenelabError("a multi-process run needs one shared run directory: start it "
                            "with genelab train TASK --gpus N")
-    profiling = profile_request(profile)
     device = resolve_device(device)
     if world_size > 1 and device == "cuda":
         device = f"cuda:{os.environ.get('LOCAL_RANK', '0')}"
+    check_memory(env_cfg, device, functools.partial(backend.memory_bytes, agent_cfg))
+    from genelab.profiling import profile_request
+
+    profiling = profile_request(profile)
+    keep = run_dir.parent if run_dir is not None else existing_ancestor(
+        Path(log_root) / backend.name / agent_cfg.experiment_name)
     progress = progress or TrainingProgress(enabled=rank == 0)
     saved: Run | None = None
     seconds = 0.0
@@ -159,13 +152,13 @@ def train_task(
     except BaseException as error:
         status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
         with deferred_interrupts():
-            run_dir = _settle(run_dir, rank, saved, backend, status)
+            run_dir = _settle(run_dir, keep, rank, saved, backend, status)
         if status == "failed":
             raise
     else:
         status = "complete"
         with deferred_interrupts():
-            run_dir = _settle(run_dir, rank, saved, backend, status)
+            run_dir = _settle(run_dir, keep, rank, saved, backend, status)
     last = progress.last
     done_now = last.iteration + 1 - progress.first_iteration if last else 0
     checkpoints = list_checkpoints(run_dir, backend.checkpoint_pattern) if run_dir else []
@@ -190,34 +183,26 @@ def _run_extra(setup: Any, device: str, num_envs: int, world_size: int) -> dict[
             "launched_by": os.environ.get("GENELAB_LAUNCHED_BY")}
 
 
-def _settle(run_dir: Path | None, rank: int, saved: Run | None, backend: Any, status: str
-            ) -> Path | None:
-    """Record how the run ended; a run without any checkpoint is removed (``None``).
+def _settle(run_dir: Path | None, keep: Path, rank: int, saved: Run | None, backend: Any,
+            status: str) -> Path | None:
+    """Record how the run ended; a run without any checkpoint is removed (``None``), with
+    the folders made for it below ``keep``.
 
     Only rank 0, the process that writes the run, touches the directory.
     """
     if rank != 0 or run_dir is None:
         return run_dir
     if not list_checkpoints(run_dir, backend.checkpoint_pattern):
-        shutil.rmtree(run_dir, ignore_errors=True)
+        remove_tree(run_dir, keep)
         return None
     if saved is not None:
         saved.mark(status)
     return run_dir
 
 
-def check_launch(backend: Any, agent_cfg: Any, num_envs: int) -> None:
-    """Checks the dispatcher makes for every backend before anything is built: the budget
-    fields every :class:`BackendConfig` has, and no multi-process launch (torchrun's
-    ``WORLD_SIZE``) of a backend that is not ``distributed``."""
-    if num_envs < 1:
-        raise GenelabError(f"--num-envs must be at least 1 (got {num_envs})")
-    if agent_cfg.max_iterations < 1:
-        raise GenelabError(f"--max-iterations must be at least 1 (got {agent_cfg.max_iterations})")
-    for field in ("steps_per_iteration", "save_interval"):
-        if getattr(agent_cfg, field) < 1:
-            raise GenelabError(f"agent.{field} must be at least 1 "
-                               f"(got {getattr(agent_cfg, field)})")
+def check_launch(backend: Any) -> None:
+    """No multi-process launch (torchrun's ``WORLD_SIZE``) of a backend that is not
+    ``distributed``."""
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     if world_size > 1 and not backend.distributed:
         raise GenelabError(f"the {backend.name} backend trains in one process (its library has "
@@ -259,6 +244,7 @@ def prepare_playback(
                          checkpoint=checkpoint, run=run, num_envs=num_envs, seed=seed,
                          log_root=log_root)
     device = resolve_device(device)
+    check_memory(setup.env_cfg, device)
     if setup.env_cfg.seed is not None:
         seed_everything(setup.env_cfg.seed)
     from genelab.envs import ManagerBasedRlEnv
@@ -292,6 +278,10 @@ def play_task(task_id: str, *, steps: int = 240, max_steps: int | None = None,
     """
     from genelab.rl.play import play_loop
 
+    if video is not None:
+        from genelab.envs.video import check_video_path
+
+        check_video_path(Path(video))
     loaded = prepare_playback(task_id, **playback)
     try:
         return play_loop(loaded.env, loaded.policy, steps=steps, max_steps=max_steps,
@@ -301,7 +291,7 @@ def play_task(task_id: str, *, steps: int = 240, max_steps: int | None = None,
 
 
 def evaluate_task(task_id: str, *, episodes_per_env: int = 1, output: Path | None = None,
-                  **playback: Any) -> tuple[dict[str, float], Path | None]:
+                  **playback: Any) -> tuple[dict[str, float | None], Path | None]:
     """Evaluate a policy on ``task_id``; write ``eval.json`` beside the checkpoint.
 
     Returns the metrics and the path written (``output``, or the checkpoint's run
@@ -310,6 +300,10 @@ def evaluate_task(task_id: str, *, episodes_per_env: int = 1, output: Path | Non
     from genelab.files import write_json
     from genelab.rl.evaluate import evaluate
 
+    if episodes_per_env < 1:
+        raise GenelabError(f"--episodes must be at least 1 (got {episodes_per_env})")
+    if output is not None:
+        check_writable_file(output, "--output")
     loaded = prepare_playback(task_id, **playback)
     try:
         metrics = evaluate(loaded.env, loaded.policy, episodes_per_env)
@@ -327,6 +321,8 @@ def export_task(task_id: str, *, output: Path | None = None, **playback: Any) ->
     """Export the trained policy of ``task_id`` to TorchScript (default: beside the checkpoint)."""
     from genelab.rl.export import export_torchscript
 
+    if output is not None:
+        check_writable_file(output, "--output")
     loaded = prepare_playback(task_id, kind="trained", **playback)
     assert loaded.checkpoint is not None
     target = output or loaded.checkpoint.with_name(f"policy_{loaded.checkpoint.stem}.pt")

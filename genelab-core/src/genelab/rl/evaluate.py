@@ -7,12 +7,13 @@ from typing import Any
 from genelab.rl.backend import Policy
 
 
-def evaluate(env: Any, policy: Policy, episodes_per_env: int = 1) -> dict[str, float]:
+def evaluate(env: Any, policy: Policy, episodes_per_env: int = 1) -> dict[str, float | None]:
     """Run ``policy`` until every env has finished ``episodes_per_env`` episodes.
 
     Envs that finish early keep stepping (the batch moves together) but their later
     episodes are not counted, so short episodes are not over-represented. Returns the
-    mean/std of episode return and the mean episode length, plus ``success_rate`` when the
+    mean/std of episode return and the mean episode length (``None`` without a finished
+    episode), plus ``success_rate`` when the
     env reports ``extras["success"]``.
     """
     import torch
@@ -46,9 +47,9 @@ def evaluate(env: Any, policy: Policy, episodes_per_env: int = 1) -> dict[str, f
     episode_lengths = torch.cat(all_lengths) if all_lengths else torch.zeros(0)
     result = {
         "episodes": int(episode_returns.numel()),
-        "return_mean": float(episode_returns.mean()) if all_returns else float("nan"),
-        "return_std": float(episode_returns.std(unbiased=False)) if all_returns else float("nan"),
-        "length_mean": float(episode_lengths.mean()) if all_lengths else float("nan"),
+        "return_mean": float(episode_returns.mean()) if all_returns else None,
+        "return_std": float(episode_returns.std(unbiased=False)) if all_returns else None,
+        "length_mean": float(episode_lengths.mean()) if all_lengths else None,
     }
     if successes:
         result["success_rate"] = float(torch.cat(successes).mean())

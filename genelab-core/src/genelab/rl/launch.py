@@ -22,7 +22,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from genelab.devices import resolve_device
 from genelab.errors import GenelabError
+from genelab.files import existing_ancestor, remove_tree
 from genelab.overrides import parse_override_args
 from genelab.rl.setup import resolve_train
 from genelab.runs import list_checkpoints, new_run_dir
@@ -158,8 +160,10 @@ def launch(request: LaunchRequest) -> int:
     request.check_nodes()
     per_rank = envs_per_rank(request.gpus * request.nnodes, request.num_envs,
                              request.num_envs_per_gpu, setup.env_cfg.num_envs, request.processes)
+    resolve_device(request.device)  # each rank picks its own GPU of this kind
     # every node reads the checkpoint (a shared file system)
     checkpoint = setup.resume_from.resolve() if setup.resume_from else None
+    keep = existing_ancestor(request.log_root / backend.name / agent_cfg.experiment_name)
     if request.node_rank == 0:
         run_name = request.run_name if request.run_name is not None else agent_cfg.run_name
         run_dir = new_run_dir(request.log_root, backend.name, agent_cfg.experiment_name,
@@ -175,7 +179,7 @@ def launch(request: LaunchRequest) -> int:
         if request.node_rank != 0:
             shutil.rmtree(run_dir, ignore_errors=True)
     if code != 0 and not list_checkpoints(run_dir, backend.checkpoint_pattern):
-        shutil.rmtree(run_dir, ignore_errors=True)
+        remove_tree(run_dir, keep)
     if code == 0 and request.node_rank != 0:
         print(f"node {request.node_rank} of {request.nnodes}: done "
               "(node 0 wrote the run directory)")

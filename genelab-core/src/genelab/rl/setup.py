@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from genelab.constraints import check_config
 from genelab.errors import GenelabError
+from genelab.files import check_writable_dir
 from genelab.overrides import Override, apply_overrides
 from genelab.registry import TASKS
 from genelab.rl.backend import BackendInfo, PolicyKind
@@ -115,6 +117,12 @@ def resolve_train(task_id: str, *, preset: str | None = None,
         agent_cfg.max_iterations = max_iterations
     if seed is not None:
         agent_cfg.seed = seed
+    origin = (f"the saved params of {source.run.path}" if saved is not None
+              else f"task {task_id}" + (f", preset {preset}" if preset else ""))
+    flags = {"env.num_envs": num_envs, "agent.max_iterations": max_iterations,
+             "agent.seed": seed}
+    check_configs({"env": env_cfg, "agent": agent_cfg}, origin, _labels(flags))
+    check_writable_dir(log_root, "--log-dir")
     check_name(agent_cfg.experiment_name, "agent.experiment_name")
     check_name(run_name if run_name is not None else agent_cfg.run_name,
                "--run-name" if run_name is not None else "agent.run_name", allow_empty=True)
@@ -211,7 +219,23 @@ def resolve_play(task_id: str, *, kind: PolicyKind = "zero", preset: str | None 
         setup.env_cfg.num_envs = num_envs
     if seed is not None:
         setup.env_cfg.seed = seed
+    origin = (f"the saved params of {setup.source.run.path}"
+              if setup.source is not None and setup.source.run is not None else f"task {task_id}")
+    check_configs(targets, origin, _labels({"env.num_envs": num_envs, "env.seed": seed}))
     return setup
+
+
+def _labels(flags: dict[str, Any]) -> dict[str, str]:
+    """The CLI flag behind each dotted path that a given flag set (for error messages)."""
+    names = {"env.num_envs": "--num-envs", "env.seed": "--seed", "agent.seed": "--seed",
+             "agent.max_iterations": "--max-iterations"}
+    return {path: names[path] for path, value in flags.items() if value is not None}
+
+
+def check_configs(targets: dict[str, Any], origin: str, labels: dict[str, str]) -> None:
+    """Check every config of ``targets`` (root name -> config) against its constraints."""
+    for root, config in targets.items():
+        check_config(config, root, origin, labels)
 
 
 def play_env(trained: Run, task: Any, notes: list[str]) -> Any:

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 import torch
 
+from genelab.constraints import PositiveFloat
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -29,7 +31,7 @@ class DynamicsModelCfg:
     class_type: ClassVar[type[DynamicsModel]]
 
     integrator: Literal["semi_implicit_euler", "rk4"] = "semi_implicit_euler"
-    velocity_limit: float | None = None
+    velocity_limit: PositiveFloat | None = None
 
     def build(self, num_envs: int, device: torch.device) -> DynamicsModel:
         """Instantiate :attr:`class_type` for ``num_envs`` systems on ``device``."""

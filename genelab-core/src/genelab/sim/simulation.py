@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 import torch
+from annotated_types import Ge, Le
 
+from genelab.constraints import FiniteFloat, PositiveFloat
 from genelab.errors import GenelabError
 from genelab.sim.canvas import Canvas
 from genelab.sim.dynamics import DynamicsModel, DynamicsModelCfg
 from genelab.state import load_tensors
+
+#: Pixels along one side of a rendered frame.
+FrameSize = Annotated[int, Ge(1), Le(8192)]
 
 
 @dataclass
 class RenderCfg:
     """Frame size and world window of :meth:`Simulation.render`."""
 
-    width: int = 320
-    height: int = 240
-    pixels_per_unit: float = 60.0
-    center: tuple[float, float] = (0.0, 0.0)
+    width: FrameSize = 320
+    height: FrameSize = 240
+    pixels_per_unit: PositiveFloat = 60.0
+    center: tuple[FiniteFloat, FiniteFloat] = (0.0, 0.0)
 
 
 @dataclass
@@ -36,7 +41,7 @@ class SimulationCfg:
     """
 
     model: DynamicsModelCfg
-    dt: float = 0.02
+    dt: PositiveFloat = 0.02
     engine: Literal["torch"] = "torch"
     render: RenderCfg = field(default_factory=RenderCfg)
 
@@ -45,8 +50,6 @@ class Simulation:
     """The built-in engine: a batched :class:`DynamicsModel` stepped with PyTorch ops."""
 
     def __init__(self, cfg: SimulationCfg, device: torch.device) -> None:
-        if cfg.dt <= 0:
-            raise GenelabError(f"sim.dt must be positive (got {cfg.dt})")
         self.cfg = cfg
         self.device = device
         self.dt = cfg.dt

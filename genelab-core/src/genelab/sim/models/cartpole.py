@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from genelab.constraints import FiniteFloat, NonNegativeFloat, PositiveFloat
 from genelab.sim.canvas import Canvas
 from genelab.sim.dynamics import DynamicsModel, DynamicsModelCfg
 
@@ -49,8 +50,8 @@ class CartPoleCfg(DynamicsModelCfg):
 
     class_type = CartPole
 
-    cart_mass: float = 1.0
-    pole_mass: float = 0.1
-    pole_length: float = 1.0
-    gravity: float = 9.81
-    rail_half_length: float = 2.4
+    cart_mass: PositiveFloat = 1.0
+    pole_mass: NonNegativeFloat = 0.1
+    pole_length: PositiveFloat = 1.0
+    gravity: FiniteFloat = 9.81
+    rail_half_length: PositiveFloat = 2.4

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from genelab.constraints import FiniteFloat, PositiveFloat
 from genelab.sim.canvas import Canvas
 from genelab.sim.dynamics import DynamicsModel, DynamicsModelCfg
 
@@ -39,7 +40,7 @@ class PendulumCfg(DynamicsModelCfg):
 
     class_type = Pendulum
 
-    mass: float = 1.0
-    length: float = 1.0
-    gravity: float = 10.0
-    velocity_limit: float | None = 8.0
+    mass: PositiveFloat = 1.0
+    length: PositiveFloat = 1.0
+    gravity: FiniteFloat = 10.0
+    velocity_limit: PositiveFloat | None = 8.0

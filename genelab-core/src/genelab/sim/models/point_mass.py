@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from genelab.constraints import NonNegativeFloat, PositiveFloat
 from genelab.sim.canvas import Canvas
 from genelab.sim.dynamics import DynamicsModel, DynamicsModelCfg
 
@@ -37,6 +38,6 @@ class PointMassCfg(DynamicsModelCfg):
 
     class_type = PointMass
 
-    mass: float = 1.0
-    damping: float = 2.0
-    arena_half_width: float = 1.0
+    mass: PositiveFloat = 1.0
+    damping: NonNegativeFloat = 2.0
+    arena_half_width: PositiveFloat = 1.0

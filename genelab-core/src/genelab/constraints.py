@@ -1,0 +1,337 @@
+"""Constraints on config values, declared next to the fields they guard.
+
+A config field states what values it accepts with :data:`typing.Annotated` and the
+constraint objects of the ``annotated-types`` library::
+
+    from genelab.constraints import Fraction, PositiveFloat, PositiveInt
+
+    @dataclass
+    class MyAlgorithmCfg:
+        gamma: Fraction = 0.99            # 0 <= gamma <= 1
+        learning_rate: PositiveFloat = 1e-3
+        epochs: PositiveInt = 5
+
+One checker reads them: :func:`check_config` walks a whole config (task defaults,
+presets, params files) and :func:`value_problem` checks one value (a dotted override).
+Both also check the value against the field's type (``int``, ``Literal`` choices,
+list items, unions), and no float anywhere may be NaN. The CLI runs them before
+anything is built or written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import functools
+import math
+import types
+import typing
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+from annotated_types import (
+    BaseMetadata,
+    Ge,
+    GroupedMetadata,
+    Gt,
+    Le,
+    Lt,
+    MaxLen,
+    MinLen,
+    MultipleOf,
+    Predicate,
+)
+
+from genelab.errors import GenelabError
+
+
+def increasing(pair: tuple[float, float]) -> bool:
+    """a (low, high) pair with low < high"""
+    return pair[0] < pair[1]
+
+
+def non_decreasing(pair: tuple[float, float]) -> bool:
+    """a (min, max) pair with min <= max"""
+    return pair[0] <= pair[1]
+
+
+def not_blank(text: str) -> bool:
+    """non-empty"""
+    return bool(text.strip())
+
+
+#: A float that is neither infinite nor NaN.
+Finite = Predicate(math.isfinite)
+
+PositiveInt = Annotated[int, Ge(1)]
+NonNegativeInt = Annotated[int, Ge(0)]
+FiniteFloat = Annotated[float, Finite]
+PositiveFloat = Annotated[float, Gt(0), Finite]
+NonNegativeFloat = Annotated[float, Ge(0), Finite]
+#: A float in ``[0, 1]`` (a discount, a GAE lambda, a soft-update rate).
+Fraction = Annotated[float, Ge(0), Le(1)]
+#: What ``torch.manual_seed`` and numpy accept alike.
+Seed = Annotated[int, Ge(0), Lt(2**63)]
+#: Hidden layer sizes: at least one layer, each at least one unit.
+LayerSizes = Annotated[list[PositiveInt], MinLen(1)]
+#: ``(low, high)`` with ``low < high``, both finite.
+Bounds = Annotated[tuple[FiniteFloat, FiniteFloat], Predicate(increasing)]
+#: ``(min, max)`` seconds with ``0 < min <= max``.
+TimeRange = Annotated[tuple[PositiveFloat, PositiveFloat], Predicate(non_decreasing)]
+#: A name that must not be empty (class names, group names).
+Name = Annotated[str, Predicate(not_blank)]
+
+_PREDICATE_TEXT: dict[Callable[..., Any], str] = {math.isfinite: "finite"}
+
+
+class ConfigValueError(GenelabError):
+    """A config value breaks its field's type or constraints."""
+
+
+def describe(constraint: BaseMetadata) -> str:
+    """What a constraint asks for, as it reads after "must be" / "must have"."""
+    if isinstance(constraint, Gt):
+        return f"> {constraint.gt}"
+    if isinstance(constraint, Ge):
+        return f">= {constraint.ge}"
+    if isinstance(constraint, Lt):
+        return f"< {constraint.lt}"
+    if isinstance(constraint, Le):
+        return f"<= {constraint.le}"
+    if isinstance(constraint, MultipleOf):
+        return f"a multiple of {constraint.multiple_of}"
+    if isinstance(constraint, MinLen):
+        return f"at least {constraint.min_length} item(s)"
+    if isinstance(constraint, MaxLen):
+        return f"at most {constraint.max_length} item(s)"
+    if isinstance(constraint, Predicate):
+        func = constraint.func
+        return _PREDICATE_TEXT.get(func) or (func.__doc__ or func.__name__).strip()
+    return repr(constraint)
+
+
+def _satisfied(constraint: Any, value: Any) -> bool:
+    if isinstance(constraint, Gt):
+        return value > constraint.gt
+    if isinstance(constraint, Ge):
+        return value >= constraint.ge
+    if isinstance(constraint, Lt):
+        return value < constraint.lt
+    if isinstance(constraint, Le):
+        return value <= constraint.le
+    if isinstance(constraint, MultipleOf):
+        return value % constraint.multiple_of == 0
+    if isinstance(constraint, MinLen):
+        return len(value) >= constraint.min_length
+    if isinstance(constraint, MaxLen):
+        return len(value) <= constraint.max_length
+    if isinstance(constraint, Predicate):
+        return bool(constraint.func(value))
+    return True  # metadata of other libraries (docs, units) asks nothing of the value
+
+
+def _constraints(metadata: tuple[Any, ...]) -> Iterator[Any]:
+    for item in metadata:
+        if isinstance(item, GroupedMetadata):  # Interval, Len: several constraints in one
+            yield from item
+        else:
+            yield item
+
+
+def _verb(constraint: Any) -> str:
+    return "must have" if isinstance(constraint, (MinLen, MaxLen)) else "must be"
+
+
+def value_problem(value: Any, hint: Any, path: str) -> tuple[str, str] | None:
+    """The first way ``value`` breaks ``hint`` (a type, possibly ``Annotated``), as
+    ``(dotted path, what is wrong)``; ``None`` when it fits."""
+    return next(_problems(value, hint, path), None)
+
+
+def _problems(value: Any, hint: Any, path: str) -> Iterator[tuple[str, str]]:
+    if typing.get_origin(hint) is Annotated:
+        base, *metadata = typing.get_args(hint)
+        inner = list(_problems(value, base, path))
+        if inner:
+            yield from inner
+            return
+        for constraint in _constraints(tuple(metadata)):
+            try:
+                ok = _satisfied(constraint, value)
+            except TypeError:  # e.g. a constraint on numbers met by None in a union
+                ok = False
+            if not ok:
+                yield path, f"{_verb(constraint)} {describe(constraint)}"
+                return
+        return
+    yield from _type_problems(value, hint, path)
+
+
+def _type_problems(value: Any, hint: Any, path: str) -> Iterator[tuple[str, str]]:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if hint is not Any and isinstance(hint, type) and not isinstance(value, hint):
+            yield path, f"expected a {hint.__name__}, got a {type(value).__name__}"
+            return
+        yield from _dataclass_problems(value, path)
+        return
+    if isinstance(value, float) and math.isnan(value):
+        yield path, "must not be NaN"
+        return
+    if hint is Any or isinstance(hint, (typing.TypeVar, str)) or hint is None:
+        return
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return
+        found = [list(_problems(value, option, path)) for option in args
+                 if option is not type(None)]
+        if not any(not problems for problems in found):
+            yield from _first_relevant(found, value, path, hint)
+        return
+    if origin is typing.Literal:
+        if value not in args:
+            yield path, "must be one of " + ", ".join(repr(a) for a in args)
+        return
+    if hint is type(None):
+        if value is not None:
+            yield path, f"expected None, got {value!r}"
+        return
+    if hint is bool:
+        if not isinstance(value, bool):
+            yield path, f"expected true or false, got {value!r}"
+        return
+    if hint is int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            yield path, f"expected an integer, got {value!r}"
+        return
+    if hint is float:
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            yield path, f"expected a number, got {value!r}"
+        return
+    if hint is str:
+        if not isinstance(value, str):
+            yield path, f"expected a string, got {value!r}"
+        return
+    if hint is Path:
+        if not isinstance(value, (str, Path)):
+            yield path, f"expected a path, got {value!r}"
+        return
+    if origin in (list, tuple) or hint in (list, tuple):
+        yield from _sequence_problems(value, origin or hint, args, path)
+        return
+    if origin is dict or hint is dict:
+        if not isinstance(value, dict):
+            yield path, f"expected a mapping, got {value!r}"
+            return
+        value_hint = args[1] if len(args) == 2 else Any
+        for key, item in value.items():
+            yield from _problems(item, value_hint, f"{path}.{key}")
+        return
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        if not isinstance(value, hint):
+            yield path, "must be one of " + ", ".join(m.name for m in hint)
+        return
+    # callables, classes and other annotations: nothing to check beyond NaN
+
+
+def _first_relevant(found: list[list[tuple[str, str]]], value: Any, path: str,
+                    hint: Any) -> Iterator[tuple[str, str]]:
+    """For a value no member of a union accepts: the problem of the member of the
+    value's own kind (``-1`` for ``int | None``: "must be >= 0"), else a type message."""
+    for problems in found:
+        if problems and not problems[0][1].startswith("expected"):
+            yield problems[0]
+            return
+    yield path, f"expected {type_name(hint)}, got {value!r}"
+
+
+def type_name(hint: Any) -> str:
+    """A readable name for a type hint: ``float``, ``int | None``, ``one of 'a', 'b'``."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin is Annotated:
+        return type_name(args[0])
+    if origin is typing.Literal:
+        return "one of " + ", ".join(repr(a) for a in args)
+    if origin in (typing.Union, types.UnionType):
+        return " | ".join(type_name(a) for a in args)
+    if hint is type(None):
+        return "None"
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return "one of " + ", ".join(m.name for m in hint)
+    if origin in (tuple, list):
+        inner = ", ".join("..." if a is Ellipsis else type_name(a) for a in args)
+        return f"{origin.__name__}[{inner}]"
+    return getattr(hint, "__name__", str(hint))
+
+
+def _sequence_problems(value: Any, container: type, args: tuple[Any, ...], path: str
+                       ) -> Iterator[tuple[str, str]]:
+    if not isinstance(value, (list, tuple)):
+        yield path, f"expected a {container.__name__}, got {value!r}"
+        return
+    if container is tuple and args and not (len(args) == 2 and args[1] is Ellipsis):
+        if len(value) != len(args):
+            yield path, f"expected {len(args)} items, got {len(value)}"
+            return
+        hints = list(args)
+    else:
+        hints = [args[0] if args else Any] * len(value)
+    for index, (item, item_hint) in enumerate(zip(value, hints, strict=True)):
+        yield from _problems(item, item_hint, f"{path}[{index}]")
+
+
+@functools.cache
+def field_hints(cls: type) -> dict[str, Any]:
+    """The field annotations of dataclass ``cls`` with their constraints (``Annotated``
+    kept); ``{}`` when they cannot be resolved."""
+    try:
+        return typing.get_type_hints(cls, include_extras=True)
+    except Exception:  # unresolvable forward references: check types at run time only
+        return {}
+
+
+def _dataclass_problems(config: Any, path: str) -> Iterator[tuple[str, str]]:
+    hints = field_hints(type(config))
+    for f in dataclasses.fields(config):
+        if f.name.startswith("_"):
+            continue
+        yield from _problems(getattr(config, f.name), hints.get(f.name, Any),
+                             f"{path}.{f.name}")
+
+
+def config_problems(config: Any, root: str) -> list[tuple[str, str]]:
+    """Every ``(dotted path, what is wrong)`` in ``config`` (a dataclass tree)."""
+    return list(_problems(config, Any, root))
+
+
+def check_config(config: Any, root: str, origin: str = "",
+                 labels: dict[str, str] | None = None) -> None:
+    """Raise :class:`ConfigValueError` for the first bad value in ``config``.
+
+    ``root`` is its dotted name (``env``, ``agent``); ``origin`` says where the values
+    came from (``"the saved params of <run>"``) and ``labels`` maps dotted paths to the
+    CLI flag that set them (``{"env.num_envs": "--num-envs"}``), for the message.
+    """
+    problems = config_problems(config, root)
+    if not problems:
+        return
+    path, what = problems[0]
+    value = _value_at(config, path)
+    where = (labels or {}).get(path)
+    subject = f"{where} {value!r}" if where else f"{path} = {value!r}"
+    if origin and not where:
+        subject += f" (from {origin})"
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    raise ConfigValueError(f"bad value {subject}: {what}{more}")
+
+
+def _value_at(config: Any, path: str) -> Any:
+    node = config
+    for part in path.split(".")[1:]:
+        name, *indices = part.replace("]", "").split("[")
+        node = node[name] if isinstance(node, dict) else getattr(node, name)
+        for index in indices:
+            node = node[int(index)]
+    return node
