@@ -126,35 +126,6 @@ def test_export_reproduces_the_trained_policy(trained, genelab, tmp_path):
         loaded.env.close()
 
 
-def test_corrupt_checkpoint_is_a_one_line_error(trained, genelab, assert_one_line_error, tmp_path):
-    bad = tmp_path / "model_5.pt"
-    bad.write_bytes(b"not a checkpoint")
-    result = genelab("play", TASK, "--agent", "trained", "--checkpoint", str(bad))
-    assert_one_line_error(result, "model_5.pt")
-
-
-@pytest.mark.parametrize(
-    ("args", "fragments"),
-    [
-        (("--env.sim.ddt", "0.1"), ("unknown override key '--env.sim.ddt'", "--env.sim.dt")),
-        (("--env.sim.dt", "fast"), ("--env.sim.dt", "expected float")),
-        (("--agent.max_iteration=3",), ("--agent.max_iterations",)),
-        (("--checkpoint", "nowhere/model_3.pt"), ("does not exist",)),
-        (("--resume",), ("no runs of GeneLab-Cartpole-v0 found",)),
-        (("--preset", "nope"), ("no preset 'nope'",)),
-        (("--agent.save_interval", "0"), ("agent.save_interval must be at least 1 (got 0)",)),
-        (("--preset", "sb3_a2c", "--agent.steps_per_iteration=0"),
-         ("agent.steps_per_iteration must be at least 1",)),
-    ],
-)
-def test_train_errors_leave_no_run_directory(
-    genelab, tmp_path, assert_one_line_error, args, fragments
-):
-    result = genelab("train", TASK, "--max-iterations", "1", *args)
-    assert_one_line_error(result, *fragments)
-    assert not runs(tmp_path)
-
-
 def test_vis_without_display_suggests_headless(genelab, assert_one_line_error):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     result = subprocess.run([sys.executable, "-m", "genelab", "play", TASK, "--vis"],

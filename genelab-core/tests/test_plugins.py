@@ -40,8 +40,8 @@ def test_broken_entry_point_is_reported_and_skipped(fake_dist):
     assert failure.reason == "RuntimeError: boom at import"
     assert "fake-broken 1.2.3" in str(failure)
     names = [host.manager.get_name(p) for p in host.manager.get_plugins()]
-    assert "genelab.backends:good" in names
-    assert "genelab.backends:broken" not in names
+    assert "fake-good:genelab.backends:good" in names
+    assert "fake-broken:genelab.backends:broken" not in names
 
 
 def test_strict_mode_reraises(fake_dist, monkeypatch):
@@ -65,7 +65,7 @@ def test_failing_hook_is_reported_with_its_distribution(fake_dist):
 
     host = make_host()
     results = call_each(host, "genelab_tasks", TaskSpec)
-    assert all(host.manager.get_name(plugin) != "genelab.tasks:x" for plugin, _ in results)
+    assert all(host.manager.get_name(plugin) != "fake-hookfail:genelab.tasks:x" for plugin, _ in results)
     assert any(f.distribution == "fake-hookfail" and "ValueError: bad task table" in f.reason
                for f in host.failures)
 
@@ -76,13 +76,13 @@ def test_duplicate_entry_points_load_once(fake_dist):
                   {"fake_genelab_dup": BACKEND_PLUGIN}, site=site)
     host = make_host()
     names = [host.manager.get_name(p) for p in host.manager.get_plugins()]
-    assert names.count("genelab.backends:dup") == 1
+    assert names.count("fake-dup:genelab.backends:dup") == 1
     assert not [f for f in host.failures if f.distribution == "fake-dup"]
 
 
 def test_builtin_tasks_go_through_entry_points():
     host = make_host()
-    dist, _ = host.sources["genelab.tasks:builtin"]
+    dist, _ = host.sources["genelab-core:genelab.tasks:builtin"]
     assert dist == "genelab-core"
 
 
@@ -171,3 +171,12 @@ def test_a_backend_with_a_taken_or_unusable_name_is_reported(register_plugin, na
     assert ClashCfg not in registered_backends()
     [failure] = [f for f in get_host().failures if f.distribution == f"fake-clash-{name}"]
     assert reason in failure.reason
+
+
+def test_two_distributions_may_use_one_entry_point_name(fake_dist):
+    fake_dist("fake-one", "1.0", "[genelab.backends]\nbackend = fake_genelab_one\n",
+              {"fake_genelab_one": BACKEND_PLUGIN})
+    fake_dist("fake-two", "1.0", "[genelab.backends]\nbackend = fake_genelab_two\n",
+              {"fake_genelab_two": BACKEND_PLUGIN.replace('"fake"', '"fake2"')})
+    names = {make_host().manager.get_name(p) for p in make_host().manager.get_plugins()}
+    assert {"fake-one:genelab.backends:backend", "fake-two:genelab.backends:backend"} <= names

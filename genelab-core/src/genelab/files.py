@@ -55,18 +55,24 @@ def atomic_file(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{_HOST}.{os.getpid()}.",
                                    suffix=".tmp")
         try:
-            with os.fdopen(fd, mode) as handle:
-                try:
-                    yield handle
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                except OSError as error:
-                    raise _naming(error, path) from None
-                except Exception as error:
-                    cause = _write_failure(handle)  # e.g. torch.save reports a full disk
-                    if cause is None:             # as "unexpected pos"
-                        raise
-                    raise _naming(cause, path) from error
+            handle = os.fdopen(fd, mode)
+            try:
+                yield handle
+                handle.flush()
+                os.fsync(handle.fileno())
+            except OSError as error:
+                _close_quietly(handle)
+                raise _naming(error, path) from None
+            except Exception as error:
+                cause = _write_failure(handle)  # e.g. torch.save reports a full disk
+                _close_quietly(handle)          # as "unexpected pos"
+                if cause is None:
+                    raise
+                raise _naming(cause, path) from error
+            except BaseException:
+                _close_quietly(handle)
+                raise
+            handle.close()
             os.chmod(tmp, 0o666 & ~_umask())
             os.replace(tmp, path)
         except BaseException:
@@ -78,6 +84,12 @@ def atomic_file(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
 def _naming(error: OSError, path: Path) -> OSError:
     """``error`` with ``path`` (the file being written, not its temp file) as its file name."""
     return OSError(error.errno, error.strerror or str(error), str(path))
+
+
+def _close_quietly(handle: IO[Any]) -> None:
+    """Close a temp file that is being given up (its unwritten buffer fails again)."""
+    with contextlib.suppress(OSError):
+        handle.close()
 
 
 def _write_failure(handle: IO[Any]) -> OSError | None:
@@ -100,17 +112,19 @@ def existing_ancestor(path: Path) -> Path:
     return path
 
 
-def check_writable_dir(path: Path, what: str) -> None:
-    """Refuse (one line naming ``what`` and the path) a directory that cannot be made or
-    written: a file in the way, no write permission, a read-only file system."""
+def check_writable_dir(path: Path, what: str, shown: Path | None = None) -> None:
+    """Refuse (one line naming ``what`` and ``shown``, default ``path``) a directory that
+    cannot be made or written: a file in the way, no write permission, a read-only file
+    system."""
     from genelab.errors import GenelabError
 
     ancestor = existing_ancestor(path)
+    label = f"{what} {shown or path}"
     if not ancestor.is_dir():
-        raise GenelabError(f"{what} {path}: {ancestor} is a file, not a directory")
+        raise GenelabError(f"{label}: {ancestor} is a file, not a directory")
     if not os.access(ancestor, os.W_OK | os.X_OK):
         cause = "read-only file system" if _read_only(ancestor) else "permission denied"
-        raise GenelabError(f"{what} {path}: cannot write in {ancestor} ({cause})")
+        raise GenelabError(f"{label}: cannot write in {ancestor} ({cause})")
 
 
 def check_writable_file(path: Path, what: str) -> None:
@@ -123,7 +137,7 @@ def check_writable_file(path: Path, what: str) -> None:
         raise GenelabError(f"{what} {path} is a directory; name a file")
     if path.exists() and not os.access(path, os.W_OK):
         raise GenelabError(f"{what} {path}: cannot overwrite it (permission denied)")
-    check_writable_dir(path.parent, what)
+    check_writable_dir(path.parent, what, shown=path)
 
 
 def _read_only(path: Path) -> bool:

@@ -70,8 +70,8 @@ def available_bytes(device: str) -> tuple[int, str]:
     parsed = torch.device(device)
     if parsed.type == "cuda":
         free, _ = torch.cuda.mem_get_info(parsed)
-        return free, f"free on {device}"
-    return _available_ram(), "of RAM available"
+        return free, f"is free on {device}"
+    return _available_ram(), "of RAM is available"
 
 
 def _available_ram() -> int:
@@ -112,5 +112,5 @@ def check_memory(env_cfg: Any, device: str, learner: Any = None) -> int:
             f" + learner {learner_bytes / GIB:.1f} GiB" if learner else "")
         raise GenelabError(
             f"--num-envs {num_envs} does not fit: it needs about {needed / GIB:.1f} GiB "
-            f"({parts}) but {free / GIB:.1f} GiB is {where}; use fewer envs")
+            f"({parts}) but only {free / GIB:.1f} GiB {where}; use fewer envs")
     return needed

@@ -25,6 +25,7 @@ from genelab import hookspecs
 from genelab.errors import PluginError
 
 GROUPS = ("genelab.tasks", "genelab.backends")
+CORE_DISTRIBUTION = "genelab-core"
 STRICT_ENV = "GENELAB_STRICT_PLUGINS"
 
 
@@ -47,7 +48,7 @@ class PluginHost:
     """The plugin manager plus what each plugin came from and what failed."""
 
     manager: pluggy.PluginManager
-    sources: dict[str, tuple[str, str]]  # plugin name -> (distribution, version)
+    sources: dict[str, tuple[str, str]]  # "<dist>:<group>:<name>" -> (distribution, version)
     failures: list[PluginFailure]
     announce: Callable[[PluginFailure], None] | None = field(default=None, repr=False)
 
@@ -69,7 +70,8 @@ class PluginHost:
         """Record a failure of a loaded ``plugin`` (``what``: which hook or item)."""
         dist, version = self.source_of(plugin)
         name = self.manager.get_name(plugin) or "in-process"
-        self.report(PluginFailure(dist, version, f"{name} {what}", reason))
+        entry_point = name.split(":", 1)[1] if name in self.sources else name
+        self.report(PluginFailure(dist, version, f"{entry_point} {what}", reason))
 
 
 def strict() -> bool:
@@ -93,6 +95,10 @@ def one_line(error: BaseException) -> str:
 
 
 def _entry_points() -> list[tuple[str, metadata.EntryPoint]]:
+    """Every entry point of :data:`GROUPS` in load order: genelab-core's own first (its
+    built-in task ids are never shadowed), then in ``sys.path`` order, the order Python
+    imports in. Where two plugins register one task id or backend name, the earlier one
+    keeps it."""
     seen: set[tuple[str, str, str]] = set()
     found = []
     for group in GROUPS:
@@ -101,13 +107,14 @@ def _entry_points() -> list[tuple[str, metadata.EntryPoint]]:
             if key not in seen:  # editable installs and stray egg-info list some twice
                 seen.add(key)
                 found.append((group, ep))
-    return found
+    return sorted(found, key=lambda item: (item[1].dist is None
+                                           or item[1].dist.name != CORE_DISTRIBUTION))
 
 
 def _load(host: PluginHost, group: str, ep: metadata.EntryPoint) -> None:
     dist = ep.dist.name if ep.dist else "unknown"
     version = ep.dist.version if ep.dist else ""
-    name = f"{group}:{ep.name}"
+    name = f"{dist}:{group}:{ep.name}"  # two distributions may use one entry point name
     if host.manager.has_plugin(name) or host.manager.is_blocked(name):
         return
     try:

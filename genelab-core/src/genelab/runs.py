@@ -24,7 +24,7 @@ from typing import Any
 
 from genelab.errors import GenelabError, did_you_mean
 from genelab.files import process_alive, remove_stale_temp_files, write_json
-from genelab.serialization import TYPE_KEY, qualified_name, restore, to_jsonable
+from genelab.serialization import TYPE_KEY, ParamsError, qualified_name, restore, to_jsonable
 
 TIMESTAMP = "%Y-%m-%d_%H-%M-%S"
 _RUN_DIR = re.compile(
@@ -221,7 +221,7 @@ class Run:
 
     def env_cfg(self, template: Any) -> Any:
         """The env config it trained with, rebuilt onto ``template`` (the task's env config)."""
-        return restore(self._params("env"), template, f"{self.label}/params/env.json")
+        return self._restore("env", template)
 
     def agent_cfg(self, task: Any) -> Any:
         """The agent config it trained with.
@@ -235,7 +235,6 @@ class Run:
 
         self.backend_info()  # loads the installed backends' config types
         data = self._params("agent")
-        where = f"{self.label}/params/agent.json"
         saved_type = data.get(TYPE_KEY) if isinstance(data, dict) else None
         template = None
         try:
@@ -245,8 +244,18 @@ class Run:
         except GenelabError:  # the preset is gone: fall back to the saved type
             pass
         if template is None:
-            template = loaded_subclass(BackendConfig, str(saved_type), where)()
-        return restore(data, template, where)
+            try:
+                template = loaded_subclass(BackendConfig, str(saved_type), "agent")()
+            except ParamsError as error:
+                raise ParamsError(f"{self.label}/params/agent.json: {error}") from None
+        return self._restore("agent", template)
+
+    def _restore(self, name: str, template: Any) -> Any:
+        """params/<name>.json rebuilt onto ``template``; errors name the file and the path."""
+        try:
+            return restore(self._params(name), template, name)
+        except ParamsError as error:
+            raise ParamsError(f"{self.label}/params/{name}.json: {error}") from None
 
     def _params(self, name: str) -> Any:
         path = self.path / "params" / f"{name}.json"

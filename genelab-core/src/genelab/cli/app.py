@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -74,6 +75,7 @@ def main() -> None:
     and bad flags are user errors too. ``GENELAB_DEBUG=1`` shows the traceback instead.
     """
     interrupt_on_sigint()
+    threading.excepthook = _thread_failed
     try:
         code = app(standalone_mode=False)
     except GenelabError as error:
@@ -87,6 +89,14 @@ def main() -> None:
         where = getattr(getattr(error, "ctx", None), "command_path", None) or "genelab"
         _fail(f"{error.format_message()} (see: {where} --help)", error.exit_code, error)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _thread_failed(args: threading.ExceptHookArgs) -> None:
+    """A background writer's file-system error is not printed where it happens: the
+    writer re-raises it in the command, which reports it as one line."""
+    if issubclass(args.exc_type, OSError) and not os.environ.get("GENELAB_DEBUG"):
+        return
+    threading.__excepthook__(args)
 
 
 def _fail(message: str, code: int, error: BaseException) -> None:

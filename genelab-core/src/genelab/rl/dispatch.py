@@ -152,9 +152,13 @@ def train_task(
     except BaseException as error:
         status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
         with deferred_interrupts():
-            run_dir = _settle(run_dir, keep, rank, saved, backend, status)
+            settled = _settle(run_dir, keep, rank, saved, backend, status)
         if status == "failed":
+            if isinstance(error, OSError) and error.filename is None and run_dir is not None:
+                # a writer that does not say which file (TensorBoard's): name the run
+                raise OSError(error.errno, error.strerror or str(error), str(run_dir)) from error
             raise
+        run_dir = settled
     else:
         status = "complete"
         with deferred_interrupts():
