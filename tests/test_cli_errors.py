@@ -54,28 +54,22 @@ VALUES = {
                               ("--agent.actor.hidden_dims", "at least 1 item")),
     "hidden-dims-negative": Case((*TRAIN, "--agent.actor.hidden_dims=-5,3"),
                                  ("--agent.actor.hidden_dims", "item [0] must be >= 1")),
-    "hidden-dims-zero": Case((*TRAIN, "--agent.critic.hidden_dims", "0"), ("must be >= 1",)),
     "dt-nan": Case((*TRAIN, "--env.sim.dt", "nan"), ("--env.sim.dt", "NaN")),
     "dt-inf": Case((*TRAIN, "--env.sim.dt", "inf"), ("--env.sim.dt", "finite")),
     "dt-word": Case((*TRAIN, "--env.sim.dt", "fast"), ("--env.sim.dt", "expected float")),
-    "learning-rate-nan": Case((*TRAIN, "--agent.algorithm.learning_rate", "nan"), ("NaN",)),
     "masses-zero": Case((*TRAIN, "--env.sim.model.pole_mass", "0",
                          "--env.sim.model.cart_mass", "0"), ("cart_mass", "must be > 0")),
-    "pole-mass-negative": Case((*TRAIN, "--env.sim.model.pole_mass=-1"), ("must be >= 0",)),
     "epochs-zero": Case((*TRAIN, "--agent.algorithm.num_learning_epochs", "0"),
                         ("num_learning_epochs", "must be >= 1")),
     "activation-unknown": Case((*TRAIN, "--agent.actor.activation", "foo"),
                                ("--agent.actor.activation", "'elu'")),
     "gamma-above-one": Case((*TRAIN, "--agent.algorithm.gamma", "2"), ("gamma", "must be <= 1")),
-    "schedule-unknown": Case((*TRAIN, "--agent.algorithm.schedule", "cosine"),
-                             ("'adaptive'",)),
     "init-std-zero": Case((*TRAIN, "--agent.actor.distribution_cfg.init_std", "0"),
                           ("init_std", "must be > 0")),
     "clip-actions-negative": Case((*TRAIN, "--agent.clip_actions=-1"), ("must be > 0",)),
     "obs-groups-empty": Case((*TRAIN, "--agent.obs_groups.actor", "[]"), ("at least 1 item",)),
     "save-interval-zero": Case((*TRAIN, "--agent.save_interval", "0"),
                                ("--agent.save_interval", "must be >= 1")),
-    "class-name-blank": Case((*TRAIN, "--agent.algorithm.class_name", " "), ("non-empty",)),
     # the env
     "episode-length-negative": Case((*TRAIN, "--env.episode_length_s=-5"), ("must be > 0",)),
     "action-scale-inf": Case((*TRAIN, "--env.actions.force.scale", "inf"), ("finite",)),
@@ -113,8 +107,6 @@ VALUES = {
                                "--agent.sac.ent_coef", "automatic"), ("'auto_<positive",)),
     "sb3-gradient-steps-zero": Case(("train", PENDULUM, "--max-iterations", "1", "--preset",
                                      "sb3_td3", "--agent.td3.gradient_steps", "0"), ("-1",)),
-    "sb3-clip-observations-zero": Case((*TRAIN, "--preset", "sb3_ppo",
-                                        "--agent.clip_observations", "0"), ("must be > 0",)),
     "sb3-batch-not-dividing": Case((*TRAIN, "--preset", "sb3_ppo", "--agent.ppo.batch_size",
                                     "7"), ("batch_size (7)",)),
 }
@@ -132,7 +124,6 @@ FLAGS = {
     "unknown-task": Case(("train", "GeneLab-Cartpol-v0"), ("unknown task", "GeneLab-Cartpole-v0")),
     "unknown-preset": Case((*TRAIN, "--preset", "nope"), ("no preset 'nope'",)),
     "unknown-override": Case((*TRAIN, "--env.sim.ddt", "0.1"), ("--env.sim.dt",)),
-    "override-near-miss": Case((*TRAIN, "--agent.max_iteration=3"), ("--agent.max_iterations",)),
     "override-group": Case((*TRAIN, "--env.sim", "1"), ("group of settings",)),
     "override-root": Case((*TRAIN, "--envs.sim.dt", "1"), ("unknown override root",)),
     "bare-argument": Case((*TRAIN, "extra"), ("unexpected argument 'extra'",)),
@@ -144,8 +135,6 @@ FLAGS = {
     "play-dt-nan": Case((*PLAY, "--env.sim.dt", "nan"), ("NaN",)),
     "eval-episodes-zero": Case(("eval", CARTPOLE, "--agent", "random", "--episodes", "0"),
                                ("--episodes must be at least 1",)),
-    "eval-seed-negative": Case(("eval", CARTPOLE, "--agent", "zero", "--seed=-4"),
-                               ("--seed -4",)),
     "gpus-zero": Case((*TRAIN, "--gpus", "0"), ("--gpus must be at least 1",)),
     "gpus-uneven": Case((*TRAIN, "--gpus", "2", "--num-envs", "3"), ("does not split evenly",)),
     "gpus-backend": Case((*TRAIN, "--gpus", "2", "--preset", "sb3_ppo"), ("drop --gpus",)),
@@ -377,7 +366,8 @@ def _run_case(case: Case, root: Path, template: Path) -> Outcome:
 def outcomes(request, tmp_path_factory) -> dict[str, Outcome]:
     """The selected cases of the table (``-k`` selects too), run two at a time."""
     selected = [item.callspec.params["name"] for item in request.session.items
-                if "name" in getattr(getattr(item, "callspec", None), "params", {})]
+                if item.path == Path(__file__) and hasattr(item, "callspec")
+                and "name" in item.callspec.params]
     template = tmp_path_factory.mktemp("trained")
     if any(ALL[name].runs for name in selected):
         _train_runs(template)

@@ -253,8 +253,8 @@ def test_a_second_ctrl_c_during_the_save_keeps_the_checkpoint_whole(tmp_path):
 
 
 @pytest.mark.parametrize(("args", "fragment"), [
-    (("--agent.experiment_name", "../../escaped"), "agent.experiment_name '../../escaped'"),
-    (("--agent.experiment_name", "/tmp/escaped"), "agent.experiment_name '/tmp/escaped'"),
+    (("--agent.experiment_name", "../../escaped"), "'../../escaped' for --agent.experiment_name"),
+    (("--agent.experiment_name", "/tmp/escaped"), "'/tmp/escaped' for --agent.experiment_name"),
     (("--run-name", "a/b"), "--run-name 'a/b'"),
 ])
 def test_names_cannot_leave_the_log_root(genelab, tmp_path, assert_one_line_error, args, fragment):

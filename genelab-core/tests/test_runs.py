@@ -191,7 +191,7 @@ def test_saved_agent_type_must_be_an_installed_config_and_is_never_imported(tmp_
         Run.open(run).agent_cfg(Task())
     assert not marker.exists()
     write_json(run / "params" / "agent.json", {**agent, "width": "wide"})
-    with pytest.raises(ParamsError, match=r"agent.json.width: expected int, got 'wide'"):
+    with pytest.raises(ParamsError, match=r"agent.json: agent.width: expected int, got 'wide'"):
         Run.open(run).agent_cfg(Task())
     write_json(run / "params" / "agent.json", {**agent, "width": 32})
     assert Run.open(run).agent_cfg(Task()) == FakeAgentCfg(width=32)

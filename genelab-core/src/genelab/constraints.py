@@ -61,6 +61,18 @@ def not_blank(text: str) -> bool:
     return bool(text.strip())
 
 
+def folder_name(text: str) -> bool:
+    """one plain folder name (no '/', '\\', '..' or surrounding spaces): runs stay inside
+    the log directory"""
+    return bool(text) and not ("/" in text or "\\" in text or "\0" in text
+                               or text in (".", "..") or text != text.strip())
+
+
+def folder_name_or_empty(text: str) -> bool:
+    """empty or one plain folder name (no '/', '\\', '..' or surrounding spaces)"""
+    return text == "" or folder_name(text)
+
+
 #: A float that is neither infinite nor NaN.
 Finite = Predicate(math.isfinite)
 
@@ -81,6 +93,8 @@ Bounds = Annotated[tuple[FiniteFloat, FiniteFloat], Predicate(increasing)]
 TimeRange = Annotated[tuple[PositiveFloat, PositiveFloat], Predicate(non_decreasing)]
 #: A name that must not be empty (class names, group names).
 Name = Annotated[str, Predicate(not_blank)]
+#: One folder of a run's path (experiment names).
+FolderName = Annotated[str, Predicate(folder_name)]
 
 _PREDICATE_TEXT: dict[Callable[..., Any], str] = {math.isfinite: "finite"}
 

@@ -22,6 +22,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from annotated_types import Predicate
+
+from genelab.constraints import describe, folder_name, folder_name_or_empty
 from genelab.errors import GenelabError, did_you_mean
 from genelab.files import process_alive, remove_stale_temp_files, write_json
 from genelab.serialization import TYPE_KEY, ParamsError, qualified_name, restore, to_jsonable
@@ -40,15 +43,9 @@ class RunLookupError(GenelabError):
 def check_name(value: str, what: str, *, allow_empty: bool = False) -> None:
     """Experiment and run names are one folder name: no separators, ``..`` or absolute paths,
     so a run can never be written outside the log root."""
-    if not value:
-        if allow_empty:
-            return
-        raise GenelabError(f"{what} must not be empty")
-    bad = ("/" in value or "\\" in value or "\0" in value or value in (".", "..")
-           or Path(value).is_absolute() or value != value.strip())
-    if bad:
-        raise GenelabError(f"{what} '{value}' must be a plain folder name (no '/', '\\', '..' "
-                           "or surrounding spaces): runs stay inside the log directory")
+    rule = folder_name_or_empty if allow_empty else folder_name
+    if not rule(value):
+        raise GenelabError(f"{what} '{value}' must be {describe(Predicate(rule))}")
 
 
 def new_run_dir(log_root: Path, backend: str, experiment: str, run_name: str = "",

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
-from genelab.constraints import PositiveInt, Seed
+from annotated_types import Predicate
+
+from genelab.constraints import FolderName, PositiveInt, Seed, folder_name_or_empty
 
 
 @dataclass
@@ -27,8 +29,8 @@ class BackendConfig:
         logger: Where scalars go; TensorBoard event files in the run directory.
     """
 
-    experiment_name: str = "default"
-    run_name: str = ""
+    experiment_name: FolderName = "default"
+    run_name: Annotated[str, Predicate(folder_name_or_empty)] = ""
     seed: Seed = 42
     max_iterations: PositiveInt = 100
     steps_per_iteration: PositiveInt = 24

@@ -132,7 +132,7 @@ def train_task(
                                 _run_extra(setup, device, env.num_envs, world_size))
                 if run_dir is None:
                     run_dir = new_run_dir(log_root, backend.name, agent_cfg.experiment_name,
-                                          run_name if run_name is not None else agent_cfg.run_name)
+                                          agent_cfg.run_name)
                 if rank == 0:
                     saved = write_params(run_dir, env_cfg, agent_cfg, info)
                     for line in setup.report():  # stdout: stderr is for errors

@@ -165,9 +165,8 @@ def launch(request: LaunchRequest) -> int:
     checkpoint = setup.resume_from.resolve() if setup.resume_from else None
     keep = existing_ancestor(request.log_root / backend.name / agent_cfg.experiment_name)
     if request.node_rank == 0:
-        run_name = request.run_name if request.run_name is not None else agent_cfg.run_name
         run_dir = new_run_dir(request.log_root, backend.name, agent_cfg.experiment_name,
-                              run_name)
+                              agent_cfg.run_name)
     else:  # ranks of other nodes never write: a scratch directory stands in
         run_dir = Path(tempfile.mkdtemp(prefix="genelab-rank-"))
     # the ranks inherit these: threads per rank (torchrun would pick 1) and the command line

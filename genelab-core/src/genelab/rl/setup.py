@@ -23,7 +23,7 @@ from genelab.overrides import Override, apply_overrides
 from genelab.registry import TASKS
 from genelab.rl.backend import BackendInfo, PolicyKind
 from genelab.rl.registry import select_backend
-from genelab.runs import CheckpointChoice, Run, check_name, resolve_checkpoint
+from genelab.runs import CheckpointChoice, Run, resolve_checkpoint
 from genelab.serialization import copy_paths, differences, flatten
 
 #: Settings that belong to one command, not to the run: never reported as changes.
@@ -117,15 +117,14 @@ def resolve_train(task_id: str, *, preset: str | None = None,
         agent_cfg.max_iterations = max_iterations
     if seed is not None:
         agent_cfg.seed = seed
+    if run_name is not None:
+        agent_cfg.run_name = run_name
     origin = (f"the saved params of {source.run.path}" if saved is not None
               else f"task {task_id}" + (f", preset {preset}" if preset else ""))
     flags = {"env.num_envs": num_envs, "agent.max_iterations": max_iterations,
-             "agent.seed": seed}
+             "agent.seed": seed, "agent.run_name": run_name}
     check_configs({"env": env_cfg, "agent": agent_cfg}, origin, _labels(flags))
     check_writable_dir(log_root, "--log-dir")
-    check_name(agent_cfg.experiment_name, "agent.experiment_name")
-    check_name(run_name if run_name is not None else agent_cfg.run_name,
-               "--run-name" if run_name is not None else "agent.run_name", allow_empty=True)
     changes = []
     if saved is not None:
         now = {**flatten(env_cfg, "env"), **flatten(agent_cfg, "agent")}
@@ -228,7 +227,7 @@ def resolve_play(task_id: str, *, kind: PolicyKind = "zero", preset: str | None 
 def _labels(flags: dict[str, Any]) -> dict[str, str]:
     """The CLI flag behind each dotted path that a given flag set (for error messages)."""
     names = {"env.num_envs": "--num-envs", "env.seed": "--seed", "agent.seed": "--seed",
-             "agent.max_iterations": "--max-iterations"}
+             "agent.max_iterations": "--max-iterations", "agent.run_name": "--run-name"}
     return {path: names[path] for path, value in flags.items() if value is not None}
 
 
