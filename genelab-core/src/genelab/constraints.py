@@ -103,46 +103,30 @@ class ConfigValueError(GenelabError):
     """A config value breaks its field's type or constraints."""
 
 
+#: For each kind of constraint: whether a value meets it, and what it asks for (as it
+#: reads after "must be" / "must have").
+_RULES: dict[type, tuple[Callable[[Any, Any], bool], Callable[[Any], str]]] = {
+    Gt: (lambda c, v: v > c.gt, lambda c: f"> {c.gt}"),
+    Ge: (lambda c, v: v >= c.ge, lambda c: f">= {c.ge}"),
+    Lt: (lambda c, v: v < c.lt, lambda c: f"< {c.lt}"),
+    Le: (lambda c, v: v <= c.le, lambda c: f"<= {c.le}"),
+    MultipleOf: (lambda c, v: v % c.multiple_of == 0, lambda c: f"a multiple of {c.multiple_of}"),
+    MinLen: (lambda c, v: len(v) >= c.min_length, lambda c: f"at least {c.min_length} item(s)"),
+    MaxLen: (lambda c, v: len(v) <= c.max_length, lambda c: f"at most {c.max_length} item(s)"),
+    Predicate: (lambda c, v: bool(c.func(v)),
+                lambda c: _PREDICATE_TEXT.get(c.func) or (c.func.__doc__ or c.func.__name__).strip()),
+}
+
+
 def describe(constraint: BaseMetadata) -> str:
     """What a constraint asks for, as it reads after "must be" / "must have"."""
-    if isinstance(constraint, Gt):
-        return f"> {constraint.gt}"
-    if isinstance(constraint, Ge):
-        return f">= {constraint.ge}"
-    if isinstance(constraint, Lt):
-        return f"< {constraint.lt}"
-    if isinstance(constraint, Le):
-        return f"<= {constraint.le}"
-    if isinstance(constraint, MultipleOf):
-        return f"a multiple of {constraint.multiple_of}"
-    if isinstance(constraint, MinLen):
-        return f"at least {constraint.min_length} item(s)"
-    if isinstance(constraint, MaxLen):
-        return f"at most {constraint.max_length} item(s)"
-    if isinstance(constraint, Predicate):
-        func = constraint.func
-        return _PREDICATE_TEXT.get(func) or (func.__doc__ or func.__name__).strip()
-    return repr(constraint)
+    rule = _RULES.get(type(constraint))
+    return rule[1](constraint) if rule else repr(constraint)
 
 
 def _satisfied(constraint: Any, value: Any) -> bool:
-    if isinstance(constraint, Gt):
-        return value > constraint.gt
-    if isinstance(constraint, Ge):
-        return value >= constraint.ge
-    if isinstance(constraint, Lt):
-        return value < constraint.lt
-    if isinstance(constraint, Le):
-        return value <= constraint.le
-    if isinstance(constraint, MultipleOf):
-        return value % constraint.multiple_of == 0
-    if isinstance(constraint, MinLen):
-        return len(value) >= constraint.min_length
-    if isinstance(constraint, MaxLen):
-        return len(value) <= constraint.max_length
-    if isinstance(constraint, Predicate):
-        return bool(constraint.func(value))
-    return True  # metadata of other libraries (docs, units) asks nothing of the value
+    rule = _RULES.get(type(constraint))
+    return rule is None or rule[0](constraint, value)  # others (docs, units) ask nothing
 
 
 def _constraints(metadata: tuple[Any, ...]) -> Iterator[Any]:
@@ -182,6 +166,17 @@ def _problems(value: Any, hint: Any, path: str) -> Iterator[tuple[str, str]]:
     yield from _type_problems(value, hint, path)
 
 
+#: Plain types: the Python types a value of each may be, and how it is named.
+_SCALARS: dict[Any, tuple[tuple[type, ...], str]] = {
+    type(None): ((type(None),), "None"),
+    bool: ((bool,), "true or false"),
+    int: ((int,), "an integer"),
+    float: ((int, float), "a number"),
+    str: ((str,), "a string"),
+    Path: ((str, Path), "a path"),
+}
+
+
 def _type_problems(value: Any, hint: Any, path: str) -> Iterator[tuple[str, str]]:
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -207,29 +202,10 @@ def _type_problems(value: Any, hint: Any, path: str) -> Iterator[tuple[str, str]
         if value not in args:
             yield path, "must be one of " + ", ".join(repr(a) for a in args)
         return
-    if hint is type(None):
-        if value is not None:
-            yield path, f"expected None, got {value!r}"
-        return
-    if hint is bool:
-        if not isinstance(value, bool):
-            yield path, f"expected true or false, got {value!r}"
-        return
-    if hint is int:
-        if not isinstance(value, int) or isinstance(value, bool):
-            yield path, f"expected an integer, got {value!r}"
-        return
-    if hint is float:
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            yield path, f"expected a number, got {value!r}"
-        return
-    if hint is str:
-        if not isinstance(value, str):
-            yield path, f"expected a string, got {value!r}"
-        return
-    if hint is Path:
-        if not isinstance(value, (str, Path)):
-            yield path, f"expected a path, got {value!r}"
+    if hint in _SCALARS:
+        kinds, name = _SCALARS[hint]
+        if not isinstance(value, kinds) or (isinstance(value, bool) and hint is not bool):
+            yield path, f"expected {name}, got {value!r}"
         return
     if origin in (list, tuple) or hint in (list, tuple):
         yield from _sequence_problems(value, origin or hint, args, path)
