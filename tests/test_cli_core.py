@@ -51,6 +51,11 @@ def test_broken_plugin_is_listed_and_cli_keeps_working(genelab, plugin_site):
     failed = result.stdout.split("plugin failures (skipped):")[1]
     assert "fake-broken-backend 3.1.4" in failed and "ImportError: needs libfoo.so" in failed
     assert genelab("list", "tasks", env=env).returncode == 0
+    plugins = genelab("list", "plugins", env=env)
+    assert plugins.returncode == 0, plugins.stderr
+    assert "genelab-core:genelab.tasks:builtin" in plugins.stdout
+    assert "genelab-backend-rslrl" in plugins.stdout.split("plugin failures")[0]
+    assert "fake-broken-backend 3.1.4" in plugins.stdout.split("plugin failures (skipped):")[1]
 
 
 def test_strict_plugins_turns_a_broken_plugin_into_an_error(genelab, plugin_site, assert_one_line_error):
