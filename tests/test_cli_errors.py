@@ -261,7 +261,7 @@ CHECKPOINTS = {
                                   setup=_loose_copy("rsl_rl", "model_9.pt")),
     "text-file-checkpoint": Case((*TRAINED, "--checkpoint", "model_5.pt"), ("model_5.pt",),
                                  setup=_file("model_5.pt", "not a checkpoint")),
-    "truncated-checkpoint": Case(("export", CARTPOLE), ("model_",), runs=True,
+    "truncated-checkpoint": Case(("export", CARTPOLE, "--run", "rsl_rl"), ("model_",), runs=True,
                                  setup=lambda root: _truncate(_checkpoint_of(root, "rsl_rl"))),
     "preset-of-another-run": Case((*TRAINED, "--preset", "skrl_ppo", "--run", "rsl_rl"),
                                   ("no runs of GeneLab-Cartpole-v0",), runs=True),
