@@ -137,6 +137,8 @@ def test_info_lists_overridable_paths(genelab):
     result = genelab("info", TASK)
     assert result.returncode == 0, result.stderr
     assert "--env.sim.dt" in result.stdout and "--agent.max_iterations" in result.stdout
+    assert "--env.sim.dt  [float; > 0; finite]" in result.stdout  # constraints are listed
+    assert "--agent.algorithm.gamma  [float; >= 0; <= 1]" in result.stdout
 
 
 def test_ctrl_c_saves_a_final_checkpoint(tmp_path):

@@ -85,3 +85,12 @@ def test_every_builtin_task_config_passes_its_own_constraints() -> None:
         for preset in [None, *task.presets]:
             agent = task.agent_cfg(preset)
             assert config_problems(agent, "agent") == [], (spec.id, preset)
+
+
+def test_rules_are_described_in_words_for_genelab_info() -> None:
+    from genelab.constraints import rules_of
+
+    assert rules_of(PositiveFloat) == ["> 0", "finite"]
+    assert rules_of(Seed | None) == [">= 0", "< 9223372036854775808"]
+    assert rules_of(LayerSizes) == ["items >= 1", "at least 1 item(s)"]
+    assert rules_of(int) == []

@@ -236,6 +236,20 @@ def _first_relevant(found: list[list[tuple[str, str]]], value: Any, path: str,
     yield path, f"expected {type_name(hint)}, got {value!r}"
 
 
+def rules_of(hint: Any) -> list[str]:
+    """What ``hint``'s constraints ask for, in words (``["> 0", "finite"]``); those of a
+    union's members and of list items too."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is Annotated:
+        return [*rules_of(args[0]), *(describe(c) for c in _constraints(tuple(args[1:])))]
+    if origin in (typing.Union, types.UnionType, list, tuple):
+        found = []
+        for arg in args:
+            found += [rule for rule in rules_of(arg) if rule not in found]
+        return [f"items {rule}" if origin in (list, tuple) else rule for rule in found]
+    return []
+
+
 def type_name(hint: Any) -> str:
     """A readable name for a type hint: ``float``, ``int | None``, ``one of 'a', 'b'``."""
     origin = typing.get_origin(hint)

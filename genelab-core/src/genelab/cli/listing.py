@@ -157,11 +157,12 @@ def info(
 
 
 def _print_paths(targets: dict[str, Any]) -> None:
-    from genelab.constraints import type_name
+    from genelab.constraints import rules_of, type_name
     from genelab.overrides import iter_overridable
 
     for root, node in targets.items():
         if not dataclasses.is_dataclass(node):
             continue
         for path, hint, value in iter_overridable(node, root):
-            typer.echo(f"  --{path}  [{type_name(hint)}]  default: {value!r}")
+            kind = "; ".join([type_name(hint), *rules_of(hint)])
+            typer.echo(f"  --{path}  [{kind}]  default: {value!r}")
