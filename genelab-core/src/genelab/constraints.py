@@ -157,7 +157,7 @@ def _problems(value: Any, hint: Any, path: str) -> Iterator[tuple[str, str]]:
         for constraint in _constraints(tuple(metadata)):
             try:
                 ok = _satisfied(constraint, value)
-            except TypeError:  # e.g. a constraint on numbers met by None in a union
+            except (TypeError, ValueError, OverflowError):  # None in a union, 10**400
                 ok = False
             if not ok:
                 yield path, f"{_verb(constraint)} {describe(constraint)}"

@@ -95,12 +95,16 @@ def _close_quietly(handle: IO[Any]) -> None:
 def _write_failure(handle: IO[Any]) -> OSError | None:
     """The file-system error behind a failed write, found by writing one more byte to the
     (doomed) temp file: a full disk or a file-size limit fail it again; ``None`` if not."""
+    if handle.closed:
+        return None
     try:
         handle.write(b"\0" if "b" in handle.mode else "\0")
         handle.flush()
         os.fsync(handle.fileno())
     except OSError as error:
         return error
+    except ValueError:  # the caller's own mistake with the handle: keep its error
+        return None
     return None
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import os
+from pathlib import Path
 from typing import Any
 
 from genelab.errors import GenelabError
@@ -87,11 +88,14 @@ def _available_ram() -> int:
     if available is None:
         available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     try:
-        with open("/sys/fs/cgroup/memory.max") as limit, \
-                open("/sys/fs/cgroup/memory.current") as used:
-            cap = limit.read().strip()
-            if cap != "max":
-                available = min(available, int(cap) - int(used.read()))
+        cgroup = Path("/sys/fs/cgroup")
+        cap = (cgroup / "memory.max").read_text().strip()
+        if cap != "max":
+            used = int((cgroup / "memory.current").read_text())
+            stats = dict(line.split() for line in (cgroup / "memory.stat").read_text()
+                         .splitlines() if line.count(" ") == 1)
+            used -= int(stats.get("inactive_file", 0))  # page cache the kernel reclaims
+            available = min(available, max(int(cap) - used, 0))
     except (OSError, ValueError):
         pass
     return available
