@@ -47,10 +47,8 @@ def play_loop(env: ManagerBasedRlEnv, policy: Policy, *, steps: int = 240,
     limit = max_steps if max_steps is not None else (None if vis else steps)
     if limit is not None and limit < 0:
         raise GenelabError(f"the number of steps must be >= 0 (got {limit})")
-    from genelab.envs.video import VideoRecorder, check_video_path
+    from genelab.envs.video import VideoRecorder  # it checks the path when it opens
 
-    if video is not None:
-        check_video_path(Path(video))
     obs, _ = env.reset()
     attached: list[Bridge] = []
     viewer = None
