@@ -16,8 +16,8 @@ MISSING_BACKEND_TASK = {
             num_envs: int = 2
 
         def make():
-            return TaskCfg(id="Fake-Toy-v0", env=ToyEnv(),
-                           agent="genelab_backend_absent.presets:toy")
+            return TaskCfg(id="Fake-Toy-v0", env=ToyEnv(), agent="absent_ppo",
+                           agent_distribution="genelab-backend-absent")
 
         @hookimpl
         def genelab_tasks():

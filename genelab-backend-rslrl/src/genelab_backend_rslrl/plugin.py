@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from genelab import hookimpl
+from genelab.configs import Preset
 from genelab.rl.backend import Backend
 
 from genelab_backend_rslrl.backend import RslRlBackend
@@ -12,3 +13,16 @@ from genelab_backend_rslrl.backend import RslRlBackend
 def genelab_backends() -> list[Backend]:
     """The rsl_rl backend."""
     return [RslRlBackend()]
+
+
+PRESETS = "genelab_backend_rslrl.presets"
+
+
+@hookimpl
+def genelab_presets() -> list[Preset]:
+    """Presets for the built-in tasks (lazy references: nothing is imported until used)."""
+    return [
+        Preset("GeneLab-Cartpole-v0", "rsl_rl_ppo", f"{PRESETS}:cartpole_ppo", "PPO, 2x64 ELU"),
+        Preset("GeneLab-Pendulum-v0", "rsl_rl_ppo", f"{PRESETS}:pendulum_ppo", "PPO, 2x64 ELU"),
+        Preset("GeneLab-Reach-v0", "rsl_rl_ppo", f"{PRESETS}:reach_ppo", "PPO reading the goal"),
+    ]

@@ -1,7 +1,7 @@
 """Agent configs tuned for the built-in tasks on CPU (small nets, short rollouts).
 
-Tasks reference these lazily (``"genelab_backend_rslrl.presets:cartpole_ppo"``); this
-module imports neither torch nor rsl_rl.
+``genelab_backend_rslrl.plugin`` offers them for the built-in tasks (``genelab_presets``, by
+lazy reference); this module imports neither torch nor rsl_rl.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from genelab import hookimpl
+from genelab.configs import Preset
 from genelab.rl.backend import Backend
 
 from genelab_backend_sb3.backend import Sb3Backend
@@ -12,3 +13,19 @@ from genelab_backend_sb3.backend import Sb3Backend
 def genelab_backends() -> list[Backend]:
     """The Stable-Baselines3 backend."""
     return [Sb3Backend()]
+
+
+PRESETS = "genelab_backend_sb3.presets"
+
+
+@hookimpl
+def genelab_presets() -> list[Preset]:
+    """Presets for the built-in tasks (lazy references: nothing is imported until used)."""
+    return [
+        Preset("GeneLab-Cartpole-v0", "sb3_ppo", f"{PRESETS}:cartpole_ppo", "PPO"),
+        Preset("GeneLab-Cartpole-v0", "sb3_a2c", f"{PRESETS}:cartpole_a2c", "A2C"),
+        Preset("GeneLab-Pendulum-v0", "sb3_sac", f"{PRESETS}:pendulum_sac", "SAC"),
+        Preset("GeneLab-Pendulum-v0", "sb3_td3", f"{PRESETS}:pendulum_td3", "TD3"),
+        Preset("GeneLab-Pendulum-v0", "sb3_ddpg", f"{PRESETS}:pendulum_ddpg", "DDPG"),
+        Preset("GeneLab-Reach-v0", "sb3_sac_her", f"{PRESETS}:reach_sac_her", "SAC + HER (future goals)"),
+    ]

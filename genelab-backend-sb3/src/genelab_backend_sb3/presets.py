@@ -1,7 +1,7 @@
 """Agent configs tuned for the built-in tasks on CPU (small nets, short budgets).
 
-Tasks reference these lazily (``"genelab_backend_sb3.presets:pendulum_sac"``); this
-module imports neither torch nor Stable-Baselines3.
+``genelab_backend_sb3.plugin`` offers them for the built-in tasks (``genelab_presets``, by
+lazy reference); this module imports neither torch nor Stable-Baselines3.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from genelab import hookimpl
+from genelab.configs import Preset
 from genelab.rl.backend import Backend
 
 from genelab_backend_skrl.backend import SkrlBackend
@@ -12,3 +13,18 @@ from genelab_backend_skrl.backend import SkrlBackend
 def genelab_backends() -> list[Backend]:
     """The skrl backend."""
     return [SkrlBackend()]
+
+
+PRESETS = "genelab_backend_skrl.presets"
+
+
+@hookimpl
+def genelab_presets() -> list[Preset]:
+    """Presets for the built-in tasks (lazy references: nothing is imported until used)."""
+    return [
+        Preset("GeneLab-Cartpole-v0", "skrl_ppo", f"{PRESETS}:cartpole_ppo", "PPO"),
+        Preset("GeneLab-Cartpole-v0", "skrl_a2c", f"{PRESETS}:cartpole_a2c", "A2C"),
+        Preset("GeneLab-Pendulum-v0", "skrl_sac", f"{PRESETS}:pendulum_sac", "SAC"),
+        Preset("GeneLab-Pendulum-v0", "skrl_td3", f"{PRESETS}:pendulum_td3", "TD3"),
+        Preset("GeneLab-Pendulum-v0", "skrl_ddpg", f"{PRESETS}:pendulum_ddpg", "DDPG"),
+    ]

@@ -1,7 +1,7 @@
 """Agent configs tuned for the built-in tasks on CPU (small nets, short budgets).
 
-Tasks reference these lazily (``"genelab_backend_skrl.presets:pendulum_sac"``); this
-module imports neither torch nor skrl.
+``genelab_backend_skrl.plugin`` offers them for the built-in tasks (``genelab_presets``, by
+lazy reference); this module imports neither torch nor skrl.
 """
 
 from __future__ import annotations

@@ -10,19 +10,17 @@ from typing import Any
 
 from genelab.errors import GenelabError, did_you_mean
 
-#: An agent config or a lazy ``"module:attr"`` reference to one (or to a factory of one),
-#: so a task can name presets of backends that are not installed.
+#: An agent config, a factory of one, or a lazy ``"module:attr"`` reference to either, so
+#: listing presets imports no RL library.
 AgentRef = Any
 
 
 class MissingBackendError(GenelabError):
-    """An agent config lives in a backend distribution that is not installed."""
+    """An agent config lives in a distribution that is not installed."""
 
-    def __init__(self, reference: str, distribution: str):
-        super().__init__(
-            f"agent config '{reference}' needs the '{distribution}' package; "
-            f"install it with: pip install {distribution}"
-        )
+    def __init__(self, what: str, distribution: str, detail: str = ""):
+        super().__init__(f"{what} needs the '{distribution}' package{detail}; "
+                         f"install it with: pip install {distribution}")
         self.distribution = distribution
 
 
@@ -43,7 +41,9 @@ def distribution_of_module(module: str) -> str:
 def resolve_reference(reference: str) -> Any:
     """Import ``"module:attr"`` and return the attribute.
 
-    A missing top-level module raises :class:`MissingBackendError` naming what to install.
+    A module that is missing, or that imports one that is missing, raises
+    :class:`MissingBackendError` naming what to install; any other failure of the import
+    is a :class:`GenelabError` naming the reference.
     """
     module_name, _, attr = reference.partition(":")
     if not attr:
@@ -52,9 +52,11 @@ def resolve_reference(reference: str) -> Any:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as error:
         missing = (error.name or module_name).split(".")[0]
-        if module_name.split(".")[0] == missing:
-            raise MissingBackendError(reference, distribution_of_module(missing)) from None
-        raise
+        detail = "" if module_name.split(".")[0] == missing else f" (imported by {module_name})"
+        raise MissingBackendError(f"'{reference}'", distribution_of_module(missing),
+                                  detail) from None
+    except Exception as error:  # a broken module: one line naming it, not a traceback
+        raise GenelabError(f"cannot import '{reference}': {type(error).__name__}: {error}") from None
     try:
         value = getattr(module, attr)
     except AttributeError:
@@ -69,6 +71,29 @@ def resolve_agent(agent: AgentRef) -> Any:
     return agent() if callable(agent) else copy.deepcopy(agent)
 
 
+@dataclass(frozen=True)
+class Preset:
+    """An agent config offered for one task: ``genelab train TASK --preset NAME``.
+
+    Any plugin offers presets through the ``genelab_presets`` hook, for its own tasks or
+    anyone's (a backend distribution ships its presets for the built-in tasks).
+
+    Attributes:
+        task_id: The task it trains, e.g. ``"GeneLab-Cartpole-v0"``.
+        name: The preset name (letters, digits, ``-`` and ``_``), by convention
+            ``<backend>_<algorithm>``, e.g. ``"rsl_rl_ppo"``.
+        agent: The agent config: an instance, a class or factory returning one, or a lazy
+            ``"module:attr"`` reference to either (imported only when the preset is used,
+            so listing presets imports no RL library).
+        description: One line shown by ``genelab info TASK``.
+    """
+
+    task_id: str
+    name: str
+    agent: AgentRef
+    description: str = ""
+
+
 @dataclass
 class TaskCfg:
     """Everything one task id resolves to.
@@ -76,34 +101,48 @@ class TaskCfg:
     Attributes:
         id: The registered task id, e.g. ``"GeneLab-Cartpole-v0"``.
         env: The training environment config (a ``ManagerBasedRlEnvCfg``).
-        agent: The default agent config, or a lazy ``"module:attr"`` reference to it.
+        agent: The name of the default preset (``genelab train TASK`` without ``--preset``).
+        agent_distribution: The distribution that provides the default preset, named in
+            the error when it is not installed (e.g. ``"genelab-backend-rslrl"``).
         play_env: Environment config for ``genelab play`` (e.g. fewer envs); ``None``
             falls back to ``env``.
-        presets: Named alternative agent configs (or references), so one env trains
-            with any backend or algorithm without a new task id.
-        description: One line shown by ``genelab list tasks``.
+        presets: Agent configs by preset name. A task may name its own here;
+            :meth:`genelab.registry.TaskRegistry.get` adds every plugin's
+            ``genelab_presets`` for this id.
+        description: The task's summary, shown by ``genelab info TASK``
+            (``genelab list tasks`` shows :attr:`TaskSpec.description`).
     """
 
     id: str
     env: Any
-    agent: AgentRef = None
+    agent: str | None = None
+    agent_distribution: str = ""
     play_env: Any = None
     presets: dict[str, AgentRef] = field(default_factory=dict)
     description: str = ""
 
     def agent_cfg(self, preset: str | None = None) -> Any:
-        """The resolved agent config: the default, or the named preset."""
+        """A fresh agent config: the named preset's, or the default preset's."""
         if preset is None:
             if self.agent is None:
-                raise GenelabError(f"task '{self.id}' has no default agent config")
-            return resolve_agent(self.agent)
+                raise GenelabError(f"task '{self.id}' has no default agent; pick one with "
+                                   f"--preset ({self._known()})")
+            if self.agent not in self.presets:
+                what = f"the default preset '{self.agent}' of task '{self.id}'"
+                detail = f" ({self._known()}; or pick one with --preset)"
+                if self.agent_distribution:
+                    raise MissingBackendError(what, self.agent_distribution, detail)
+                raise GenelabError(f"{what} is not installed{detail}")
+            preset = self.agent
         if preset not in self.presets:
-            known = ", ".join(sorted(self.presets)) or "none"
             raise GenelabError(
-                f"task '{self.id}' has no preset '{preset}' (presets: {known})."
+                f"task '{self.id}' has no preset '{preset}' ({self._known()})."
                 + did_you_mean(preset, self.presets)
             )
         return resolve_agent(self.presets[preset])
+
+    def _known(self) -> str:
+        return f"presets: {', '.join(sorted(self.presets)) or 'none installed'}"
 
 
 @dataclass(frozen=True)

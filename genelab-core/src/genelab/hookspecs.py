@@ -9,8 +9,10 @@ A plugin is a module named by an entry point in the ``genelab.backends`` or
     def genelab_backends():
         return [MyBackend()]
 
-Plugin modules must not import torch or an RL library at import time: ``genelab --help``
-and ``genelab list`` load every plugin.
+Plugins are loaded the first time a command needs what they register (``genelab list``,
+``info``, ``train``...; ``genelab --help`` loads none). A plugin module must not import
+torch or an RL library at import time: ``genelab list`` would pay for it on every call
+(``genelab list plugins`` flags such plugins). Import them inside the backend's methods.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from genelab.configs import TaskSpec
+    from genelab.configs import Preset, TaskSpec
     from genelab.rl.backend import Backend
 
 PROJECT = "genelab"
@@ -46,4 +48,17 @@ def genelab_tasks() -> list[TaskSpec]:
     Each :class:`genelab.configs.TaskSpec` holds an id, a one-line description and a
     factory that builds a fresh :class:`genelab.configs.TaskCfg`; the factory runs only
     when the task is used, so listing tasks imports no environment code.
+    """
+
+
+@hookspec
+def genelab_presets() -> list[Preset]:
+    """Return the agent presets this plugin offers, for its own tasks or anyone's.
+
+    Each :class:`genelab.configs.Preset` names a task id, a preset name and the agent
+    config (usually a lazy ``"module:attr"`` reference, imported only when the preset is
+    used). A backend distribution ships its presets for the built-in tasks this way, and
+    ``genelab train TASK --preset NAME`` trains with any of them. A preset for a task id
+    that is not installed is ignored; a name the task or an earlier plugin already offers
+    for that task is reported and skipped.
     """

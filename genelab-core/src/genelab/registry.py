@@ -1,14 +1,30 @@
-"""The task registry: ``TASKS.get(task_id)`` returns a fresh :class:`~genelab.configs.TaskCfg`."""
+"""The task registry: ``TASKS.get(task_id)`` returns a fresh :class:`~genelab.configs.TaskCfg`
+with every installed plugin's presets for it."""
 
 from __future__ import annotations
 
-from genelab.configs import TaskCfg, TaskSpec
+import re
+from dataclasses import dataclass
+
+from genelab.configs import Preset, TaskCfg, TaskSpec
 from genelab.errors import GenelabError, did_you_mean
 from genelab.plugins import call_each, get_host
 
 
 class UnknownTaskError(GenelabError):
     """No task is registered under the requested id."""
+
+
+_PRESET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+
+@dataclass(frozen=True)
+class OfferedPreset:
+    """A preset of a task and the distribution that offers it."""
+
+    preset: Preset
+    distribution: str
+    version: str = ""
 
 
 class TaskRegistry:
@@ -29,17 +45,46 @@ class TaskRegistry:
 
     def spec(self, task_id: str) -> TaskSpec:
         """The :class:`TaskSpec` of ``task_id``; unknown ids suggest close ones."""
-        specs = self._all()
-        if task_id not in specs:
-            raise UnknownTaskError(
-                f"unknown task '{task_id}'." + did_you_mean(task_id, specs)
-                + " See: genelab list tasks"
-            )
-        return specs[task_id]
+        return _find(task_id, self._all())
 
     def get(self, task_id: str) -> TaskCfg:
-        """A fresh :class:`TaskCfg` for ``task_id``: mutate it freely."""
-        return self.spec(task_id).build()
+        """A fresh :class:`TaskCfg` for ``task_id`` with every preset offered for it:
+        mutate it freely."""
+        task, _ = self._build(task_id)
+        return task
+
+    def presets(self, task_id: str) -> dict[str, OfferedPreset]:
+        """Every preset offered for ``task_id``: the task's own, then each plugin's
+        ``genelab_presets`` in load order. A name offered twice keeps the first offer; the
+        later one is reported as a plugin failure."""
+        _, offered = self._build(task_id)
+        return offered
+
+    def _build(self, task_id: str) -> tuple[TaskCfg, dict[str, OfferedPreset]]:
+        specs, owners = self._collect()
+        task = _find(task_id, specs).build()
+        if task.agent is not None and not isinstance(task.agent, str):
+            raise GenelabError(f"task '{task_id}': agent must be the name of a preset "
+                               f"(got {type(task.agent).__name__}); offer the config as a preset")
+        offered = {name: OfferedPreset(Preset(task_id, name, agent), *owners[task_id])
+                   for name, agent in task.presets.items()}
+        host = get_host()
+        for plugin, presets in call_each(host, "genelab_presets", Preset):
+            for preset in presets:
+                if preset.task_id != task_id:
+                    continue  # another task's (installed or not)
+                if not isinstance(preset.name, str) or not _PRESET_NAME.fullmatch(preset.name):
+                    host.report_plugin(plugin, "genelab_presets()",
+                                       f"a preset of {task_id} has no usable name "
+                                       f"(got {preset.name!r}; letters, digits, '-' and '_')")
+                elif preset.name in offered:
+                    host.report_plugin(plugin, "genelab_presets()",
+                                       f"preset '{preset.name}' of {task_id} is offered "
+                                       f"already by {offered[preset.name].distribution}")
+                else:
+                    offered[preset.name] = OfferedPreset(preset, *host.source_of(plugin))
+                    task.presets[preset.name] = preset.agent
+        return task, offered
 
     def list(self, keyword: str | None = None) -> list[TaskSpec]:
         """Registered tasks sorted by id, filtered by a case-insensitive keyword."""
@@ -54,13 +99,15 @@ class TaskRegistry:
         return specs
 
     def _all(self) -> dict[str, TaskSpec]:
-        """Every plugin's tasks; an id taken already (by an earlier plugin, or in-process)
-        is reported and skipped."""
+        return self._collect()[0]
+
+    def _collect(self) -> tuple[dict[str, TaskSpec], dict[str, tuple[str, str]]]:
+        """Every plugin's tasks and the (distribution, version) of each; an id taken
+        already (by an earlier plugin, or in-process) is reported and skipped."""
         host = get_host()
         specs: dict[str, TaskSpec] = dict(self._local)
-        owners: dict[str, str] = dict.fromkeys(self._local, "this process")
+        owners: dict[str, tuple[str, str]] = dict.fromkeys(self._local, ("this process", ""))
         for plugin, tasks in call_each(host, "genelab_tasks", TaskSpec):
-            dist, _ = host.source_of(plugin)
             for spec in tasks:
                 if not isinstance(spec.id, str) or not spec.id.strip():
                     host.report_plugin(plugin, "genelab_tasks()",
@@ -68,10 +115,17 @@ class TaskRegistry:
                 elif spec.id in specs:
                     host.report_plugin(plugin, "genelab_tasks()",
                                        f"task id '{spec.id}' is already registered by "
-                                       f"{owners[spec.id]}")
+                                       f"{owners[spec.id][0]}")
                 else:
-                    specs[spec.id], owners[spec.id] = spec, dist
-        return specs
+                    specs[spec.id], owners[spec.id] = spec, host.source_of(plugin)
+        return specs, owners
+
+
+def _find(task_id: str, specs: dict[str, TaskSpec]) -> TaskSpec:
+    if task_id not in specs:
+        raise UnknownTaskError(f"unknown task '{task_id}'." + did_you_mean(task_id, specs)
+                               + " See: genelab list tasks")
+    return specs[task_id]
 
 
 #: The process-wide task registry.

@@ -134,6 +134,7 @@ def info(
     from genelab.registry import TASKS
 
     task = TASKS.get(task_id)
+    offered = TASKS.presets(task_id)
     typer.echo(f"{task.id}: {task.description}")
     env = task.env
     typer.echo(f"env: {type(env).__name__} num_envs={env.num_envs} "
@@ -143,8 +144,7 @@ def info(
         value = getattr(env, group, None)
         if isinstance(value, dict) and value:
             typer.echo(f"  {group}: {', '.join(value)}")
-    if task.presets:
-        typer.echo(f"presets: {', '.join(task.presets)}")
+    _print_presets(task.agent, offered)
     targets: dict[str, Any] = {"env": env}
     try:
         agent = task.agent_cfg(preset)
@@ -154,6 +154,19 @@ def info(
         typer.echo(f"agent: unavailable ({error})")
     typer.echo("\noverridable settings (--path VALUE):")
     _print_paths(targets)
+
+
+def _print_presets(default: str | None, offered: dict[str, Any]) -> None:
+    """One row per preset: name, the distribution offering it, its description."""
+    typer.echo(f"presets (--preset NAME; default: {default or 'none'}):")
+    if default is not None and default not in offered:
+        typer.echo(f"  {default}  (not installed)")
+    rows = [(name, f"{o.distribution} {o.version}".strip(), o.preset.description)
+            for name, o in offered.items()]
+    widths = [max((len(r[i]) for r in rows), default=0) for i in range(2)]
+    for name, dist, description in rows:
+        mark = "*" if name == default else " "
+        typer.echo(f" {mark}{name:<{widths[0]}}  {dist:<{widths[1]}}  {description}".rstrip())
 
 
 def _print_paths(targets: dict[str, Any]) -> None:

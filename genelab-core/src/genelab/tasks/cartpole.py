@@ -18,15 +18,6 @@ from genelab.sim.models import CartPoleCfg
 
 CART, POLE = 0, 1
 
-PRESETS = {
-    "rsl_rl_ppo": "genelab_backend_rslrl.presets:cartpole_ppo",
-    "skrl_ppo": "genelab_backend_skrl.presets:cartpole_ppo",
-    "skrl_a2c": "genelab_backend_skrl.presets:cartpole_a2c",
-    "sb3_ppo": "genelab_backend_sb3.presets:cartpole_ppo",
-    "sb3_a2c": "genelab_backend_sb3.presets:cartpole_a2c",
-}
-
-
 def env_cfg(num_envs: int = 64) -> ManagerBasedRlEnvCfg:
     """Observations ``(x, theta, x_dot, theta_dot)``, action a force of up to 10 N.
 
@@ -73,7 +64,7 @@ def make_task() -> TaskCfg:
         id="GeneLab-Cartpole-v0",
         env=env_cfg(),
         play_env=env_cfg(num_envs=4),
-        agent=PRESETS["rsl_rl_ppo"],
-        presets=dict(PRESETS),
+        agent="rsl_rl_ppo",  # offered by genelab-backend-rslrl (genelab_presets)
+        agent_distribution="genelab-backend-rslrl",
         description="Balance a pole on a cart with a continuous force.",
     )

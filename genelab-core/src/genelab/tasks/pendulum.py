@@ -21,16 +21,6 @@ from genelab.envs import (
 from genelab.sim import SimulationCfg
 from genelab.sim.models import PendulumCfg
 
-PRESETS = {
-    "skrl_sac": "genelab_backend_skrl.presets:pendulum_sac",
-    "skrl_td3": "genelab_backend_skrl.presets:pendulum_td3",
-    "skrl_ddpg": "genelab_backend_skrl.presets:pendulum_ddpg",
-    "sb3_sac": "genelab_backend_sb3.presets:pendulum_sac",
-    "sb3_td3": "genelab_backend_sb3.presets:pendulum_td3",
-    "sb3_ddpg": "genelab_backend_sb3.presets:pendulum_ddpg",
-    "rsl_rl_ppo": "genelab_backend_rslrl.presets:pendulum_ppo",
-}
-
 
 def angle_cos_sin(env: ManagerBasedRlEnv) -> torch.Tensor:
     """``(cos theta, sin theta)`` of the pendulum angle."""
@@ -78,7 +68,7 @@ def make_task() -> TaskCfg:
         id="GeneLab-Pendulum-v0",
         env=env_cfg(),
         play_env=env_cfg(num_envs=4),
-        agent=PRESETS["skrl_sac"],
-        presets=dict(PRESETS),
+        agent="skrl_sac",  # offered by genelab-backend-skrl (genelab_presets)
+        agent_distribution="genelab-backend-skrl",
         description="Swing a pendulum up and hold it with a limited torque.",
     )

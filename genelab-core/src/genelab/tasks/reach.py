@@ -21,11 +21,6 @@ from genelab.envs import (
 from genelab.sim import SimulationCfg
 from genelab.sim.models import PointMassCfg
 
-PRESETS = {
-    "sb3_sac_her": "genelab_backend_sb3.presets:reach_sac_her",
-    "rsl_rl_ppo": "genelab_backend_rslrl.presets:reach_ppo",
-}
-
 
 def goal_reached(achieved_goal: torch.Tensor, desired_goal: torch.Tensor,
                  threshold: float) -> torch.Tensor:
@@ -91,7 +86,7 @@ def make_task() -> TaskCfg:
         id="GeneLab-Reach-v0",
         env=env_cfg(),
         play_env=env_cfg(num_envs=4),
-        agent=PRESETS["sb3_sac_her"],
-        presets=dict(PRESETS),
+        agent="sb3_sac_her",  # offered by genelab-backend-sb3 (genelab_presets)
+        agent_distribution="genelab-backend-sb3",
         description="Push a 2-D point mass to a goal; sparse success reward.",
     )
