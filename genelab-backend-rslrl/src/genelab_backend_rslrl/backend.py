@@ -8,8 +8,7 @@ from __future__ import annotations
 import os
 from typing import Any, ClassVar
 
-from genelab.errors import GenelabError
-from genelab.rl.backend import Backend, PlayContext, Policy, TrainContext
+from genelab.rl import Backend, GenelabError, PlayContext, Policy, TrainContext
 
 from genelab_backend_rslrl.config import RslRlOnPolicyRunnerCfg
 
@@ -58,7 +57,8 @@ class RslRlBackend(Backend):
         env = RslRlVecEnvWrapper(ctx.env, clip_actions=cfg.clip_actions)
         runner = GenelabOnPolicyRunner(env, cfg.to_rsl_rl_dict(env.observation_groups),
                                        log_dir=str(ctx.run_dir), device=ctx.device,
-                                       progress=ctx.progress, snapshot=ctx.snapshot)
+                                       writer=ctx.tensorboard(), progress=ctx.progress,
+                                       snapshot=ctx.snapshot)
         try:
             env_restored = False  # a resumed env keeps its restored episode lengths
             if ctx.resume_from is not None:

@@ -22,8 +22,7 @@ from genelab.constraints import (
     PositiveFloat,
     PositiveInt,
 )
-from genelab.errors import GenelabError
-from genelab.rl.config import BackendConfig
+from genelab.rl import BackendConfig, GenelabError
 
 #: The activation names rsl_rl's ``resolve_nn_activation`` knows.
 Activation = Literal["elu", "selu", "relu", "crelu", "lrelu", "tanh", "sigmoid", "softplus",

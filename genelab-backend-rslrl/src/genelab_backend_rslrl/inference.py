@@ -7,9 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from genelab.errors import GenelabError
-from genelab.rl.checkpoint_files import load_checkpoint_file
-from genelab.rl.compat import check_io_sizes, check_state_dict
+from genelab.rl import GenelabError, check_io_sizes, check_state_dict, load_checkpoint_file
 from tensordict import TensorDict
 
 from genelab_backend_rslrl.wrapper import clip_actions

@@ -13,7 +13,7 @@ Differences from the stock runner, each at one seam:
 * :meth:`GenelabOnPolicyRunner.learn` also saves after the first iteration of every
   call (as the other backends do, so a resumed run has a checkpoint early), saves
   ``model_<it>.pt`` before re-raising ``KeyboardInterrupt`` or an error (unless that
-  iteration is saved already), and always flushes TensorBoard.
+  iteration is saved already). TensorBoard events go to the run's shared writer.
 * Multi-process training (torchrun's ``WORLD_SIZE`` > 1) on CPU uses the gloo backend:
   rsl_rl only knows NCCL with one GPU per rank. Its parameter broadcast, gradient
   all-reduce and normalizer synchronisation are plain ``torch.distributed`` calls and
@@ -31,9 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from genelab.interrupts import deferred_interrupts
-from genelab.rl.checkpoint_files import save_checkpoint_file
-from genelab.rl.progress import IterationStats, TrainingProgress
+from genelab.rl import IterationStats, TrainingProgress, deferred_interrupts, save_checkpoint_file
 from rsl_rl.runners import OnPolicyRunner
 from rsl_rl.utils.logger import Logger
 
@@ -52,22 +50,25 @@ def _mean(values: Any) -> float | None:
 class ProgressLogger(Logger):
     """rsl_rl's logger, reporting each iteration to a :class:`TrainingProgress`.
 
-    TensorBoard scalars are written by rsl_rl's own ``log``; only its console text is
-    dropped. ``last_iteration`` is the last iteration whose update finished;
-    ``after_log(it)`` is called once it is reported.
+    TensorBoard scalars are written by rsl_rl's own ``log`` into ``writer``, the run's
+    shared writer (``TrainContext.tensorboard()``; ``None`` on ranks that write nothing);
+    only its console text is dropped. ``last_iteration`` is the last iteration whose
+    update finished; ``after_log(it)`` is called once it is reported.
     """
 
-    def __init__(self, *args: Any, progress: TrainingProgress | None = None,
+    def __init__(self, *args: Any, writer: Any = None, progress: TrainingProgress | None = None,
                  after_log: Callable[[int], None] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.shared_writer = writer
         self.progress = progress
         self.after_log = after_log
         self.last_iteration: int | None = None
 
     def init_logging_writer(self) -> None:
-        """Create the TensorBoard writer (quietly)."""
-        with _quiet():
-            super().init_logging_writer()
+        """Use the run's writer instead of opening one (rsl_rl's code-state files are
+        not written: ``params/run.json`` records the git revision)."""
+        writing = self.log_dir is not None and not self.disable_logs
+        self.writer = self.shared_writer if writing else None
 
     def log(self, it: int, *args: Any, **kwargs: Any) -> None:
         """Write TensorBoard scalars for iteration ``it`` and update the progress."""
@@ -91,23 +92,25 @@ class GenelabOnPolicyRunner(OnPolicyRunner):
     Args:
         env: An rsl_rl ``VecEnv`` (normally :class:`RslRlVecEnvWrapper`).
         train_cfg: rsl_rl's config dict (it is mutated; pass a copy).
-        log_dir: Run directory for checkpoints and TensorBoard events.
+        log_dir: Run directory for checkpoints.
         device: Torch device of the learner.
+        writer: The run's TensorBoard writer (``TrainContext.tensorboard()``); rsl_rl
+            writes checkpoints only where it has one.
         progress: Receives ``start``/``update``/``finish``; ``None`` reports nothing.
         snapshot: Called at every save for GeneLab's random-number and env state
             (``TrainContext.snapshot``); ``None`` stores none.
     """
 
     def __init__(self, env: Any, train_cfg: dict, log_dir: str | None, device: str,
-                 progress: TrainingProgress | None = None,
+                 writer: Any = None, progress: TrainingProgress | None = None,
                  snapshot: Callable[[], dict[str, Any]] | None = None) -> None:
         with _quiet():
             super().__init__(env, train_cfg, log_dir=log_dir, device=device)
         self.logger = ProgressLogger(
             log_dir=log_dir, cfg=self.cfg, env_cfg=env.cfg, num_envs=env.num_envs,
             is_distributed=self.is_distributed, gpu_world_size=self.gpu_world_size,
-            gpu_global_rank=self.gpu_global_rank, device=self.device, progress=progress,
-            after_log=self._after_log,
+            gpu_global_rank=self.gpu_global_rank, device=self.device, writer=writer,
+            progress=progress, after_log=self._after_log,
         )
         self.snapshot = snapshot
         self._saved_iteration: int | None = None
@@ -194,7 +197,6 @@ class GenelabOnPolicyRunner(OnPolicyRunner):
             self._save_interrupted()
             raise
         finally:
-            self._close_writer()
             if self.progress is not None:
                 self.progress.finish()
 
@@ -211,8 +213,3 @@ class GenelabOnPolicyRunner(OnPolicyRunner):
             return  # not the writing rank, nothing trained yet, or saved already
         path = Path(self.logger.log_dir) / f"model_{self.current_learning_iteration}.pt"
         self.save(str(path))
-
-    def _close_writer(self) -> None:
-        close = getattr(self.logger.writer, "close", None)
-        if close is not None:
-            close()

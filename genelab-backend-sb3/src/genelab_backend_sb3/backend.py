@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from genelab.errors import GenelabError
-from genelab.rl.backend import Backend, PlayContext, Policy, TrainContext, transition_bytes
+from genelab.rl import Backend, GenelabError, PlayContext, Policy, TrainContext, transition_bytes
 
 from genelab_backend_sb3.config import Sb3AgentCfg
 
@@ -79,7 +78,8 @@ class Sb3Backend(Backend):
         trainer = Sb3Trainer(model, algorithm=cfg.algorithm,
                              steps_per_iteration=cfg.steps_per_iteration,
                              save_interval=cfg.save_interval, run_dir=ctx.run_dir,
-                             progress=ctx.progress, counters=counters, snapshot=ctx.snapshot)
+                             writer=ctx.tensorboard(), progress=ctx.progress,
+                             counters=counters, snapshot=ctx.snapshot)
         trainer.train(cfg.max_iterations)
 
     def inference_policy(self, ctx: PlayContext) -> Policy:

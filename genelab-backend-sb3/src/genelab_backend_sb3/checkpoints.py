@@ -34,11 +34,16 @@ from typing import Any
 
 import numpy as np
 import torch
-from genelab.errors import GenelabError
-from genelab.files import atomic_file, keep_only
-from genelab.interrupts import deferred_interrupts
-from genelab.rl.checkpoint_files import load_checkpoint_file, save_checkpoint_file
-from genelab.rl.compat import check_io_sizes, check_state_dict
+from genelab.rl import (
+    GenelabError,
+    atomic_file,
+    check_io_sizes,
+    check_state_dict,
+    deferred_interrupts,
+    keep_only,
+    load_checkpoint_file,
+    save_checkpoint_file,
+)
 from gymnasium import spaces
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.buffers import ReplayBuffer

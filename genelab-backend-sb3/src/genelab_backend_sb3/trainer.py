@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from genelab.rl.progress import IterationStats, TrainingProgress
+from genelab.rl import IterationStats, TrainingProgress
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
-from stable_baselines3.common.logger import configure
+from stable_baselines3.common.logger import Logger, TensorBoardOutputFormat
 
 from genelab_backend_sb3.checkpoints import checkpoint_path, save_checkpoint
 
@@ -41,7 +41,7 @@ class Sb3Trainer:
 
     Writes TensorBoard scalars (SB3's ``rollout/*``, ``train/*``, ``time/fps``, and the
     env's ``Episode_Reward/*`` / ``Episode_Termination/*``, at SB3's ``num_timesteps``)
-    into ``run_dir`` once per iteration, and
+    into ``writer`` (the run's ``TrainContext.tensorboard()``) once per iteration, and
     ``checkpoints/model_<env_steps>.zip`` after the first iteration, every
     ``save_interval`` iterations and the last one. On Ctrl-C or an error it saves the
     last finished iteration before re-raising.
@@ -52,6 +52,7 @@ class Sb3Trainer:
         steps_per_iteration: Vectorized env steps per iteration.
         save_interval: Checkpoint every this many iterations.
         run_dir: The run directory.
+        writer: The run's TensorBoard writer.
         progress: Receives ``start`` / ``update`` / ``finish``.
         counters: Counters restored from a checkpoint (a fresh run starts at zero).
         snapshot: Called at every save for GeneLab's random-number and env state
@@ -59,7 +60,7 @@ class Sb3Trainer:
     """
 
     def __init__(self, model: BaseAlgorithm, *, algorithm: str, steps_per_iteration: int,
-                 save_interval: int, run_dir: Path, progress: TrainingProgress,
+                 save_interval: int, run_dir: Path, writer: Any, progress: TrainingProgress,
                  counters: Counters | None = None,
                  snapshot: Callable[[], dict[str, Any]] | None = None) -> None:
         self.model = model
@@ -72,7 +73,7 @@ class Sb3Trainer:
         self.counters = counters or Counters()
         self._saved_iteration: int | None = None
         self._env_steps = model.num_timesteps  # at the end of the last finished iteration
-        model.set_logger(configure(str(run_dir), ["tensorboard"]))
+        model.set_logger(Logger(str(run_dir), [SharedTensorBoardFormat(writer)]))
 
     def train(self, iterations: int) -> None:
         """Run ``iterations`` more iterations (continuing the counters)."""
@@ -126,6 +127,17 @@ class Sb3Trainer:
             self.snapshot)
         self._saved_iteration = counters.iteration
         return path
+
+
+class SharedTensorBoardFormat(TensorBoardOutputFormat):
+    """SB3's TensorBoard output into the run's shared writer (core closes it)."""
+
+    def __init__(self, writer: Any) -> None:
+        self.writer = writer
+        self._is_closed = False
+
+    def close(self) -> None:
+        """Leave the writer open: it is the run's, not SB3's."""
 
 
 class IterationCallback(BaseCallback):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -56,22 +55,17 @@ def build_models(cfg: SkrlAgentCfg, env: GenelabSkrlWrapper, device: torch.devic
     return {**policies, "critic": q(), "target_critic": q()}
 
 
-def skrl_agent_cfg(cfg: SkrlAgentCfg, env: GenelabSkrlWrapper, device: torch.device,
-                   run_dir: Path | None) -> Any:
+def skrl_agent_cfg(cfg: SkrlAgentCfg, env: GenelabSkrlWrapper, device: torch.device) -> Any:
     """skrl's config dataclass for ``cfg.algorithm``.
 
-    TensorBoard events go to ``run_dir`` once per iteration (nothing without a run
-    directory); skrl's own checkpointing is off (the backend writes checkpoints). Random
-    warm-up actions are off: in skrl 2.1.1 they repeat one action.
+    skrl opens no writer and writes no checkpoints of its own (:func:`build_agent` hands
+    it the run's writer; the backend writes checkpoints). Random warm-up actions are
+    off: in skrl 2.1.1 they repeat one action.
     """
     hyper = cfg.hyperparameters
     kwargs = hyper.skrl_kwargs()
-    kwargs["experiment"] = ExperimentCfg(
-        directory=str(run_dir.parent) if run_dir else "",
-        experiment_name=run_dir.name if run_dir else "",
-        write_interval=cfg.steps_per_iteration if run_dir else 0,
-        checkpoint_interval=0,
-    )
+    kwargs["experiment"] = ExperimentCfg(directory="", experiment_name="", write_interval=0,
+                                         checkpoint_interval=0)
     if cfg.observation_normalization:
         kwargs["observation_preprocessor"] = RunningStandardScaler
         kwargs["observation_preprocessor_kwargs"] = {"size": env.observation_space,
@@ -101,10 +95,11 @@ def skrl_agent_cfg(cfg: SkrlAgentCfg, env: GenelabSkrlWrapper, device: torch.dev
 
 
 def build_agent(cfg: SkrlAgentCfg, env: GenelabSkrlWrapper, device: str | torch.device, *,
-                run_dir: Path | None = None, training: bool = True) -> Agent:
+                writer: Any = None, training: bool = True) -> Agent:
     """An initialized skrl agent for ``env``; with ``training``, also its memory.
 
-    ``run_dir`` receives TensorBoard events (``None``: no files at all).
+    ``writer`` (the run's ``TrainContext.tensorboard()``) receives skrl's scalars once per
+    iteration; ``None`` writes none.
     """
     device = torch.device(device)
     memory = None
@@ -114,6 +109,28 @@ def build_agent(cfg: SkrlAgentCfg, env: GenelabSkrlWrapper, device: str | torch.
     agent = agent_class(models=build_models(cfg, env, device), memory=memory,
                         observation_space=env.observation_space, state_space=env.state_space,
                         action_space=env.action_space, device=device,
-                        cfg=skrl_agent_cfg(cfg, env, device, run_dir))
+                        cfg=skrl_agent_cfg(cfg, env, device))
     agent.init()
+    if writer is not None:
+        agent.writer, agent.write_interval = SkrlWriter(writer), cfg.steps_per_iteration
     return agent
+
+
+class SkrlWriter:
+    """skrl's writer interface (keyword-only ``add_scalar``) over the run's shared
+    ``SummaryWriter``; ``close`` leaves it open (core closes it)."""
+
+    def __init__(self, writer: Any) -> None:
+        self.writer = writer
+
+    def add_scalar(self, *, tag: str, value: float, timestep: int) -> None:
+        """Write one scalar at ``timestep``."""
+        self.writer.add_scalar(tag, value, timestep)
+
+    def flush(self) -> None:
+        """Flush pending events."""
+        self.writer.flush()
+
+    def close(self) -> None:
+        """Flush only: the writer is the run's."""
+        self.writer.flush()

@@ -10,8 +10,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from genelab.errors import GenelabError
-from genelab.rl.backend import Backend, PlayContext, Policy, TrainContext, transition_bytes
+from genelab.rl import Backend, GenelabError, PlayContext, Policy, TrainContext, transition_bytes
 
 from genelab_backend_skrl.config import SkrlAgentCfg
 
@@ -105,7 +104,7 @@ class SkrlBackend(Backend):
         assert isinstance(cfg, SkrlAgentCfg)
         with _quiet_skrl():
             env = GenelabSkrlWrapper(ctx.env)
-            agent = build_agent(cfg, env, ctx.device, run_dir=ctx.run_dir)
+            agent = build_agent(cfg, env, ctx.device, writer=ctx.tensorboard())
             trainer = GenelabSkrlTrainer(
                 env, agent, algorithm=cfg.algorithm, steps_per_iteration=cfg.steps_per_iteration,
                 save_interval=cfg.save_interval, run_dir=ctx.run_dir, progress=ctx.progress,

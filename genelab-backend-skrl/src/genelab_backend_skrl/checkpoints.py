@@ -19,10 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from genelab.errors import GenelabError
-from genelab.files import keep_only
-from genelab.rl.checkpoint_files import load_checkpoint_file, save_checkpoint_file
-from genelab.rl.compat import check_io_sizes, check_state_dict
+from genelab.rl import (
+    GenelabError,
+    check_io_sizes,
+    check_state_dict,
+    keep_only,
+    load_checkpoint_file,
+    save_checkpoint_file,
+)
 from skrl.agents.torch import Agent
 from skrl.memories.torch import Memory
 

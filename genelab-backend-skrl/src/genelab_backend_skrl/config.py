@@ -20,7 +20,7 @@ from genelab.constraints import (
     PositiveFloat,
     PositiveInt,
 )
-from genelab.rl.config import BackendConfig
+from genelab.rl import BackendConfig
 
 Algorithm = Literal["PPO", "A2C", "SAC", "TD3", "DDPG"]
 Activation = Literal["elu", "relu", "tanh", "leaky_relu", "gelu", "silu"]

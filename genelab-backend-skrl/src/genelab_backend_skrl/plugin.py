@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from genelab import hookimpl
-from genelab.configs import Preset
-from genelab.rl.backend import Backend
+from genelab.rl import Backend, Preset
 
 from genelab_backend_skrl.backend import SkrlBackend
 

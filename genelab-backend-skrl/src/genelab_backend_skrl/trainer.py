@@ -24,8 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from genelab.interrupts import deferred_interrupts
-from genelab.rl.progress import IterationStats, TrainingProgress
+from genelab.rl import IterationStats, TrainingProgress, deferred_interrupts
 from skrl.agents.torch import Agent
 
 from genelab_backend_skrl.checkpoints import checkpoint_path, save_checkpoint, save_memory
@@ -160,9 +159,6 @@ class GenelabSkrlTrainer:
                 self.save()
             raise
         finally:
-            writer = getattr(self.agent, "writer", None)
-            if writer is not None:
-                writer.close()
             self.progress.finish()
 
     def save(self) -> Path:

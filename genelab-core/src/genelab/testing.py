@@ -49,6 +49,7 @@ def train_backend(backend: Backend, agent_cfg: BackendConfig, env_cfg: Any, run_
         backend.validate(agent_cfg, env)
         backend.train(ctx)
     finally:
+        ctx.close()
         env.close()
     return ctx
 

@@ -13,6 +13,8 @@ from genelab.errors import GenelabError
 from genelab.rl.config import BackendConfig
 
 if TYPE_CHECKING:
+    from torch.utils.tensorboard import SummaryWriter
+
     from genelab.rl.progress import TrainingProgress
 
 #: A batched policy: observation groups in, actions ``(num_envs, action_dim)`` out.
@@ -33,12 +35,14 @@ class TrainContext:
             TensorBoard events go here.
         device: Torch device string of the env and the learner.
         resume_from: A resolved checkpoint to restore before training, or ``None``.
-        progress: Live progress display; call ``update`` once per iteration.
+        progress: Live progress display: call ``start`` once, ``update`` after every
+            iteration.
         rank: This process's rank in distributed training (0 alone writes files).
         world_size: Number of training processes.
 
     For an exact resume a backend stores :meth:`snapshot` in every checkpoint and, when
-    resuming, passes it to :meth:`restore_snapshot` once everything is built.
+    resuming, passes it to :meth:`restore_snapshot` once everything is built. TensorBoard
+    scalars go through :meth:`tensorboard`, the run's one writer.
     """
 
     task_id: str
@@ -52,12 +56,32 @@ class TrainContext:
     rank: int = 0
     world_size: int = 1
     _iteration_end: tuple[Any, ...] | None = field(default=None, init=False, repr=False)
+    _writer: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         listeners = self.progress.on_iteration  # one context per run: drop an earlier one's
         listeners[:] = [f for f in listeners if not isinstance(getattr(f, "__self__", None),
                                                                TrainContext)]
         listeners.append(self._iteration_ended)
+
+    def tensorboard(self) -> SummaryWriter | None:
+        """The run's TensorBoard writer (a ``torch.utils.tensorboard.SummaryWriter`` in
+        ``run_dir``), or ``None`` on every rank but 0. Opened on first call and closed by
+        core when :meth:`Backend.train` returns or raises; hand it to the RL library
+        instead of letting the library open its own."""
+        if self.rank != 0:
+            return None
+        if self._writer is None:
+            from genelab.rl.tensorboard import open_summary_writer
+
+            self._writer = open_summary_writer(self.run_dir)
+        return self._writer
+
+    def close(self) -> None:
+        """Flush and close the TensorBoard writer (core calls it after training)."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close()
 
     def _iteration_ended(self, stats: Any) -> None:
         self._iteration_end = self._position()
@@ -152,8 +176,9 @@ class Backend(ABC):
     """An RL library plugged into GeneLab.
 
     Subclasses set the class attributes and implement :meth:`train` and
-    :meth:`inference_policy`. Import the RL library inside those methods, never at
-    module level: plugins are loaded by ``genelab --help``.
+    :meth:`inference_policy`. Import torch and the RL library inside those methods, never
+    at module level: plugin modules are imported by ``genelab list`` and ``info`` too.
+    The whole contract is in ``docs/backend.md``.
 
     Attributes:
         name: Short name, also the log folder (``logs/<name>/``).
@@ -161,6 +186,8 @@ class Backend(ABC):
         algorithms: Algorithm names this backend offers.
         checkpoint_pattern: Regex matching checkpoint file names inside a run directory;
             its first group is the iteration (or timestep) number.
+        distributed: Whether ``train`` runs under ``--gpus N`` (one process per rank,
+            :attr:`TrainContext.rank` / ``world_size`` set; rank 0 writes).
     """
 
     name: ClassVar[str]
@@ -186,7 +213,23 @@ class Backend(ABC):
 
     @abstractmethod
     def train(self, ctx: TrainContext) -> None:
-        """Train in ``ctx.run_dir``; save a final checkpoint even on Ctrl-C or error."""
+        """Train ``ctx.agent_cfg`` on ``ctx.env`` for ``agent_cfg.max_iterations``
+        iterations (more when resuming), writing into ``ctx.run_dir``.
+
+        The contract (``docs/backend.md`` has it step by step):
+
+        * call ``ctx.progress.start(first, first + max_iterations, env_steps)`` once and
+          ``ctx.progress.update(IterationStats(...))`` after every iteration;
+        * write a checkpoint every ``save_interval`` iterations and after the last one,
+          named by :attr:`checkpoint_pattern` with the iteration number, through
+          :func:`genelab.rl.save_checkpoint_file`, holding ``ctx.snapshot()``;
+        * ``update`` raises :class:`genelab.rl.TrainingInterrupted` (a
+          ``KeyboardInterrupt``) when Ctrl-C or SIGTERM asked to stop: save the iteration
+          that just ended, then re-raise;
+        * with ``ctx.resume_from`` set, load it, continue its iteration numbering and
+          pass its snapshot to ``ctx.restore_snapshot``;
+        * write TensorBoard scalars through ``ctx.tensorboard()``; only rank 0 writes files.
+        """
 
     @abstractmethod
     def inference_policy(self, ctx: PlayContext) -> Policy:

@@ -3,7 +3,7 @@
 A checkpoint may come from anywhere (a colleague, a download), so it is read with
 ``torch.load(weights_only=True)``: tensors, numbers, strings and containers of them, and
 nothing that pickle would have to import or call. Files holding anything else are
-refused with one line. Imported by backends at train / play time (it imports torch).
+refused with one line. torch is imported when a file is written or read.
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ from __future__ import annotations
 import pickle
 import re
 from pathlib import Path
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from genelab.errors import GenelabError
 from genelab.files import atomic_file
+
+if TYPE_CHECKING:
+    import torch
 
 #: How torch names the global a weights-only load refused.
 _GLOBAL = re.compile(r"GLOBAL ([\w.]+)")
@@ -28,6 +29,8 @@ class UnsafeCheckpointError(GenelabError):
 
 def save_checkpoint_file(state: Any, path: Path) -> None:
     """``torch.save(state)`` through :func:`genelab.files.atomic_file`: never half a file."""
+    import torch
+
     with atomic_file(Path(path)) as handle:
         torch.save(state, handle)
 
@@ -38,6 +41,8 @@ def load_checkpoint_file(path: Path | Any, device: str | torch.device, name: str
     ``name`` is how messages call it (default: the path). A file that needs code to load
     is an :class:`UnsafeCheckpointError`; an unreadable one a :class:`GenelabError`.
     """
+    import torch
+
     label = name or str(path)
     try:
         return torch.load(path, map_location=device, weights_only=True)

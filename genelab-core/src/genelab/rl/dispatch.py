@@ -146,6 +146,7 @@ def train_task(
                 try:
                     backend.train(ctx)
                 finally:
+                    ctx.close()
                     seconds = progress.finish()
             finally:
                 env.close()

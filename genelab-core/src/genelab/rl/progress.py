@@ -129,8 +129,9 @@ class TrainingProgress:
         """``it 12/100 | 8,210 steps/s | reward 3.21 | ep len 120.0 | ETA 00:41``, with
         ``| success 81%`` before the ETA when the backend reports a ``success_rate``."""
         success = stats.extra.get("success_rate")
+        total = self.total_iterations or "?"  # a backend that never called start
         return (
-            f"it {stats.iteration + 1}/{self.total_iterations} | "
+            f"it {stats.iteration + 1}/{total} | "
             f"{self._rate:,.0f} steps/s | reward {_fmt(stats.mean_reward)} | "
             f"ep len {_fmt(stats.mean_episode_length, '.1f')} | "
             + ("" if success is None else f"success {success:.0%} | ")
