@@ -3,6 +3,9 @@
 Backend distributions (GeneLab's own and third-party ones) use these in their tests::
 
     from genelab.testing import train_backend, StopAt
+
+and run the conformance suite :class:`BackendContract` (:mod:`genelab.testing.contract`,
+which needs pytest) against themselves.
 """
 
 from __future__ import annotations
@@ -17,6 +20,15 @@ from typing import Any
 from genelab.rl.backend import Backend, PlayContext, TrainContext
 from genelab.rl.config import BackendConfig
 from genelab.rl.progress import IterationStats, TrainingProgress
+
+
+def __getattr__(name: str) -> Any:
+    """``BackendContract`` is imported on first use (it needs pytest)."""
+    if name == "BackendContract":
+        from genelab.testing.contract import BackendContract
+
+        return BackendContract
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def quiet_progress() -> TrainingProgress:
