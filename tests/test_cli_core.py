@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 BROKEN = {"fake_genelab_broken_plugin": "raise ImportError('needs libfoo.so')\n"}
@@ -53,9 +54,25 @@ def test_broken_plugin_is_listed_and_cli_keeps_working(genelab, plugin_site):
     assert genelab("list", "tasks", env=env).returncode == 0
     plugins = genelab("list", "plugins", env=env)
     assert plugins.returncode == 0, plugins.stderr
-    assert "genelab-core:genelab.tasks:builtin" in plugins.stdout
-    assert "genelab-backend-rslrl" in plugins.stdout.split("plugin failures")[0]
-    assert "fake-broken-backend 3.1.4" in plugins.stdout.split("plugin failures (skipped):")[1]
+    table = plugins.stdout.split("plugin failures")[0]
+    assert re.search(r"genelab.tasks +builtin = genelab.tasks.plugin +genelab-core +\S+ +\d+ ms +3 tasks",
+                     table), table
+    assert re.search(r"genelab-backend-rslrl .* ms +backend rsl_rl; \d+ presets", table), table
+    failures = plugins.stdout.split("plugin failures (skipped):")[1]
+    assert "fake-broken-backend 3.1.4" in failures and "Traceback" not in failures
+    verbose = genelab("list", "plugins", "--verbose", env=env).stdout
+    assert "Traceback (most recent call last)" in verbose
+    assert "raise ImportError('needs libfoo.so')" in verbose
+
+
+def test_plugin_importing_torch_at_load_is_flagged(genelab, plugin_site):
+    env = plugin_site("fake-heavy", "0.9", "[genelab.tasks]\nheavy = fake_genelab_heavy\n",
+                      {"fake_genelab_heavy": "import torch\nfrom genelab import hookimpl\n\n"
+                                             "@hookimpl\ndef genelab_tasks():\n    return []\n"})
+    result = genelab("list", "plugins", env=env)
+    assert result.returncode == 0, result.stderr
+    flagged = result.stdout.split("slow plugins")[1]
+    assert re.search(r"fake-heavy \(heavy = fake_genelab_heavy\): imports torch at load", flagged)
 
 
 def test_strict_plugins_turns_a_broken_plugin_into_an_error(genelab, plugin_site, assert_one_line_error):

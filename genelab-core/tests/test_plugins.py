@@ -95,7 +95,42 @@ def test_misspelled_hookimpl_is_reported(fake_dist):
                                 return []
                         """})
     host = make_host()
-    assert any("genelab_backend" in f.reason for f in host.failures)
+    [failure] = [f for f in host.failures if f.distribution == "fake-typo"]
+    assert failure.version == "0.1" and "t genelab_backend()" in failure.entry_point
+    assert "matches no GeneLab hook" in failure.reason
+    assert "Did you mean: genelab_backends" in failure.reason
+
+
+def test_module_without_any_hookimpl_is_reported(fake_dist):
+    fake_dist("fake-undecorated", "0.2", "[genelab.backends]\nu = fake_genelab_undecorated\n",
+              {"fake_genelab_undecorated": "def genelab_backends():\n    return []\n"})
+    host = make_host()
+    [failure] = [f for f in host.failures if f.distribution == "fake-undecorated"]
+    assert failure.reason == ("fake_genelab_undecorated has no @hookimpl functions: decorate "
+                              "genelab_backends with genelab.hookimpl")
+
+
+def test_strict_mode_raises_on_a_module_without_hookimpl(fake_dist, monkeypatch):
+    fake_dist("fake-undecorated", "0.2", "[genelab.backends]\nu = fake_genelab_undecorated\n",
+              {"fake_genelab_undecorated": "def genelab_backends():\n    return []\n"})
+    monkeypatch.setenv("GENELAB_STRICT_PLUGINS", "1")
+    with pytest.raises(PluginError, match="no @hookimpl functions"):
+        make_host()
+
+
+def test_load_records_time_and_heavy_imports(fake_dist):
+    fake_dist("fake-good", "0.4", "[genelab.backends]\ngood = fake_genelab_good\n",
+              {"fake_genelab_good": BACKEND_PLUGIN})
+    host = make_host()
+    load = host.loads["fake-good:genelab.backends:good"]
+    assert load.group == "genelab.backends" and load.entry_point == "good = fake_genelab_good"
+    assert 0 < load.seconds < 60
+    assert load.heavy_imports == () or load.heavy_imports == ("torch",)  # torch may be loaded
+    from genelab.plugins import PluginLoad
+
+    slow = PluginLoad("genelab.backends", "x = y", 1.5, ("torch",))
+    assert slow.flags() == ["imports torch at load", "slow import (1.50 s)"]
+    assert PluginLoad("genelab.tasks", "x = y", 0.01).flags() == []
 
 
 def test_plugin_calling_sys_exit_is_reported_not_fatal(fake_dist):

@@ -13,6 +13,8 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -27,30 +29,63 @@ from genelab.errors import PluginError
 GROUPS = ("genelab.tasks", "genelab.backends")
 CORE_DISTRIBUTION = "genelab-core"
 STRICT_ENV = "GENELAB_STRICT_PLUGINS"
+#: A plugin module whose import takes longer than this is flagged by ``genelab list plugins``.
+SLOW_IMPORT_SECONDS = 0.2
+#: Modules a plugin module must not import at load time (import them in train / play).
+HEAVY_MODULES = ("torch",)
 
 
 @dataclass(frozen=True)
 class PluginFailure:
-    """A plugin that could not be loaded or whose hook raised."""
+    """A plugin that could not be loaded or whose hook raised.
+
+    ``details`` holds the traceback (``genelab list plugins --verbose`` shows it).
+    """
 
     distribution: str
     version: str
     entry_point: str
     reason: str
+    details: str = field(default="", compare=False)
 
     def __str__(self) -> str:
         version = f" {self.version}" if self.version else ""
         return f"{self.distribution}{version} ({self.entry_point}): {self.reason}"
 
 
+@dataclass(frozen=True)
+class PluginLoad:
+    """How one entry point loaded: its time and what its import pulled in.
+
+    Attributes:
+        group: The entry-point group (``genelab.backends``, ``genelab.tasks``).
+        entry_point: The entry point's name and value (``rslrl = genelab_backend_rslrl.plugin``).
+        seconds: Wall time of the import.
+        heavy_imports: Modules of :data:`HEAVY_MODULES` (torch) first imported by it.
+    """
+
+    group: str
+    entry_point: str
+    seconds: float
+    heavy_imports: tuple[str, ...] = ()
+
+    def flags(self) -> list[str]:
+        """What is wrong with the load: a slow import, torch imported at load time."""
+        found = [f"imports {name} at load" for name in self.heavy_imports]
+        if self.seconds > SLOW_IMPORT_SECONDS:
+            found.append(f"slow import ({self.seconds:.2f} s)")
+        return found
+
+
 @dataclass
 class PluginHost:
-    """The plugin manager plus what each plugin came from and what failed."""
+    """The plugin manager plus what each plugin came from, how it loaded and what failed."""
 
     manager: pluggy.PluginManager
     sources: dict[str, tuple[str, str]]  # "<dist>:<group>:<name>" -> (distribution, version)
     failures: list[PluginFailure]
     announce: Callable[[PluginFailure], None] | None = field(default=None, repr=False)
+    loads: dict[str, PluginLoad] = field(default_factory=dict)  # same keys as ``sources``
 
     def source_of(self, plugin: object) -> tuple[str, str]:
         """(distribution, version) of a plugin; an in-process plugin gives its own name."""
@@ -66,12 +101,14 @@ class PluginHost:
             if self.announce is not None:
                 self.announce(failure)
 
-    def report_plugin(self, plugin: object, what: str, reason: str) -> None:
+    def report_plugin(self, plugin: object, what: str, reason: str,
+                      error: BaseException | None = None) -> None:
         """Record a failure of a loaded ``plugin`` (``what``: which hook or item)."""
         dist, version = self.source_of(plugin)
         name = self.manager.get_name(plugin) or "in-process"
         entry_point = name.split(":", 1)[1] if name in self.sources else name
-        self.report(PluginFailure(dist, version, f"{entry_point} {what}", reason))
+        self.report(PluginFailure(dist, version, f"{entry_point} {what}", reason,
+                                  _traceback(error)), error)
 
 
 def strict() -> bool:
@@ -86,6 +123,10 @@ def _warn(failure: PluginFailure) -> None:
 #: Exceptions a plugin's code may raise that must not end the command: everything but
 #: Ctrl-C (``SystemExit`` included: a plugin calling ``sys.exit`` is a broken plugin).
 PLUGIN_ERRORS = (Exception, SystemExit)
+
+
+def _traceback(error: BaseException | None) -> str:
+    return "".join(traceback.format_exception(error)) if error is not None else ""
 
 
 def one_line(error: BaseException) -> str:
@@ -117,17 +158,35 @@ def _load(host: PluginHost, group: str, ep: metadata.EntryPoint) -> None:
     name = f"{dist}:{group}:{ep.name}"  # two distributions may use one entry point name
     if host.manager.has_plugin(name) or host.manager.is_blocked(name):
         return
+    before = {m for m in HEAVY_MODULES if m in sys.modules}
+    start = time.perf_counter()
     try:
         module = ep.load()
         if not isinstance(module, ModuleType):
             module = importlib.import_module(ep.module)
         if host.manager.get_name(module) is not None:
             return  # the same module under two entry point names
+        seconds = time.perf_counter() - start
         host.manager.register(module, name=name)
     except PLUGIN_ERRORS as error:
-        host.report(PluginFailure(dist, version, f"{group}:{ep.name}", one_line(error)), error)
+        host.report(PluginFailure(dist, version, f"{group}:{ep.name}", one_line(error),
+                                  _traceback(error)), error)
         return
     host.sources[name] = (dist, version)
+    heavy = tuple(m for m in HEAVY_MODULES if m in sys.modules and m not in before)
+    host.loads[name] = PluginLoad(group, f"{ep.name} = {ep.value}", seconds, heavy)
+    if not host.manager.get_hookcallers(module):
+        host.report(PluginFailure(dist, version, f"{group}:{ep.name}", _no_hookimpl(module)))
+
+
+def _no_hookimpl(module: ModuleType) -> str:
+    """Why a module registered nothing: hook-named functions without ``@hookimpl``."""
+    unmarked = sorted(name for name in vars(module)
+                      if name.startswith("genelab_") and callable(getattr(module, name)))
+    if unmarked:
+        return (f"{module.__name__} has no @hookimpl functions: decorate "
+                f"{', '.join(unmarked)} with genelab.hookimpl")
+    return f"{module.__name__} has no @hookimpl functions, so it registers nothing"
 
 
 def make_host(announce: Callable[[PluginFailure], None] | None = None) -> PluginHost:
@@ -140,11 +199,22 @@ def make_host(announce: Callable[[PluginFailure], None] | None = None) -> Plugin
     host = PluginHost(manager, {}, [], announce)
     for group, ep in _entry_points():
         _load(host, group, ep)
-    try:
-        manager.check_pending()
-    except pluggy.PluginValidationError as error:
-        host.report(PluginFailure("unknown", "", "hookimpl", one_line(error)), error)
+    _report_unknown_hooks(host)
     return host
+
+
+def _report_unknown_hooks(host: PluginHost) -> None:
+    """A ``@hookimpl`` whose name is no hook (a typo) is reported with its plugin."""
+    from genelab.errors import did_you_mean
+
+    known = [name for name in vars(hookspecs) if name.startswith("genelab_")]
+    for name, caller in vars(host.manager.hook).items():
+        if name.startswith("_") or caller.has_spec():
+            continue
+        for impl in caller.get_hookimpls():
+            if not impl.optionalhook:
+                host.report_plugin(impl.plugin, f"{name}()", f"@hookimpl {name} matches no "
+                                   f"GeneLab hook ({', '.join(known)})." + did_you_mean(name, known))
 
 
 _show_failures = True
@@ -178,7 +248,7 @@ def call_each(host: PluginHost, hook_name: str, kind: type) -> list[tuple[object
         try:
             value = impl.function()
         except PLUGIN_ERRORS as error:
-            host.report_plugin(impl.plugin, f"{hook_name}()", one_line(error))
+            host.report_plugin(impl.plugin, f"{hook_name}()", one_line(error), error)
             continue
         if value is None:
             value = []

@@ -90,32 +90,57 @@ def list_runs(
 
 
 @list_app.command("plugins")
-def list_plugins() -> None:
-    """List every loaded plugin module with its distribution, then every plugin failure."""
-    from genelab.plugins import get_host
+def list_plugins(
+    verbose: bool = typer.Option(False, "--verbose", "-v",
+                                 help="Show the full traceback of each plugin failure."),
+) -> None:
+    """List every plugin: entry point, distribution, version, load time, what it registered;
+    flag slow imports and torch imported at load; then every plugin failure."""
+    from genelab.configs import Preset, TaskSpec
+    from genelab.plugins import call_each, get_host
     from genelab.registry import TASKS
+    from genelab.rl.backend import Backend
     from genelab.rl.registry import registered_backends
 
     host = get_host()
-    provided: dict[str, list[str]] = {}
-    for info in registered_backends().values():
-        provided.setdefault(info.distribution, []).append(f"backend {info.backend.name}")
-    tasks = TASKS.list()
-    rows = []
+    TASKS.list()  # the registries run the hooks, so their failures are listed too
+    registered_backends()
+    provided: dict[object, list[str]] = {}
+    for hook, kind, label in (("genelab_backends", Backend, "backend"),
+                              ("genelab_tasks", TaskSpec, "task"),
+                              ("genelab_presets", Preset, "preset")):
+        for plugin, items in call_each(host, hook, kind):
+            if label == "backend":
+                names = ", ".join(str(getattr(b, "name", "?")) for b in items)
+                provided.setdefault(plugin, []).append(f"backend {names}")
+            elif items:
+                plural = "s" if len(items) != 1 else ""
+                provided.setdefault(plugin, []).append(f"{len(items)} {label}{plural}")
+    rows, flagged = [], []
     for plugin in host.manager.get_plugins():
         name = host.manager.get_name(plugin) or "in-process"
         dist, version = host.source_of(plugin)
-        rows.append((name, dist, version))
-    header = ("entry point", "distribution", "version")
+        load = host.loads.get(name)
+        group = load.group if load else "in-process"
+        entry_point = load.entry_point if load else name
+        seconds = f"{load.seconds * 1000:.0f} ms" if load else "-"
+        rows.append((group, entry_point, dist, version, seconds,
+                     "; ".join(provided.get(plugin, [])) or "nothing"))
+        for flag in load.flags() if load else []:
+            flagged.append(f"  {dist} ({entry_point}): {flag}")
+    header = ("group", "entry point", "distribution", "version", "load", "registered")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *sorted(rows)]:
         typer.echo("  ".join(f"{c:<{w}}" for c, w in zip(row, widths, strict=True)).rstrip())
-    typer.echo(f"\n{len(tasks)} tasks; " + "; ".join(
-        f"{dist}: {', '.join(items)}" for dist, items in sorted(provided.items())))
-    _print_failures()
+    if flagged:
+        typer.echo("\nslow plugins (import torch and RL libraries inside train / play, not at "
+                   "module level):")
+        for line in flagged:
+            typer.echo(line)
+    _print_failures(verbose)
 
 
-def _print_failures() -> None:
+def _print_failures(verbose: bool = False) -> None:
     from genelab.plugins import get_host
 
     failures = get_host().failures
@@ -123,6 +148,8 @@ def _print_failures() -> None:
         typer.echo("\nplugin failures (skipped):")
         for failure in failures:
             typer.echo(f"  {failure}")
+            if verbose and failure.details:
+                typer.echo("    " + failure.details.rstrip().replace("\n", "\n    "))
 
 
 def info(
