@@ -1,4 +1,5 @@
-"""Sessions: tests (all distributions), wheels (non-editable install check), lint, learning, bench.
+"""Sessions: tests (all distributions), wheels (non-editable install check, examples/
+included; CI's .ci/examples also runs their tests and the CLI), lint, learning, bench.
 
 Every session installs torch through constraints.txt, so pip takes the pinned CPU build.
 """
@@ -19,6 +20,7 @@ ROOT = Path(__file__).parent
 CONSTRAINTS = ("-c", str(ROOT / "constraints.txt"))
 DISTRIBUTIONS = ("genelab-core", "genelab-backend-rslrl", "genelab-backend-skrl",
                  "genelab-backend-sb3")
+EXAMPLES = ("examples/genelab-backend-cem", "examples/genelab-example-tasks")
 
 
 @nox.session
@@ -33,7 +35,7 @@ def wheels(session: nox.Session) -> None:
     """Build a wheel of every distribution, install them NON-editable, list the backends."""
     out = Path(session.create_tmp()) / "wheels"
     shutil.rmtree(out, ignore_errors=True)
-    for dist in DISTRIBUTIONS:
+    for dist in (*DISTRIBUTIONS, *EXAMPLES):
         session.run("python", "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out),
                     str(ROOT / dist))
     built = sorted(glob.glob(str(out / "*.whl")))
@@ -41,7 +43,7 @@ def wheels(session: nox.Session) -> None:
     session.chdir(session.create_tmp())  # away from the source tree
     listing = session.run("genelab", "list", "backends", silent=True) or ""
     print(listing)
-    for backend, dist in (("rsl_rl", "rslrl"), ("skrl", "skrl"), ("sb3", "sb3")):
+    for backend, dist in (("rsl_rl", "rslrl"), ("skrl", "skrl"), ("sb3", "sb3"), ("cem", "cem")):
         if f"\n{backend} " not in listing or f"genelab-backend-{dist}" not in listing:
             session.error(f"the {backend} backend is missing from 'genelab list backends'")
     if "plugin failures" in listing:

@@ -1,0 +1,4 @@
+"""Example GeneLab task distribution: ``Example-PendulumBalance-v0``.
+
+Importing this package imports no torch; the task's module is loaded when it is used.
+"""
