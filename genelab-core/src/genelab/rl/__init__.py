@@ -3,7 +3,7 @@
 A backend distribution subclasses :class:`BackendConfig` and :class:`Backend`, returns the
 backend from a ``genelab_backends`` hookimpl and its presets from ``genelab_presets``;
 :func:`select_backend` then finds it from the type of a task's agent config. The contract
-is ``docs/backend.md``; :mod:`genelab.testing` holds the conformance suite.
+is :meth:`Backend.train`; :mod:`genelab.testing` holds the conformance suite.
 
 Importing this package imports no torch.
 """
