@@ -178,7 +178,7 @@ class Backend(ABC):
     Subclasses set the class attributes and implement :meth:`train` and
     :meth:`inference_policy`. Import torch and the RL library inside those methods, never
     at module level: plugin modules are imported by ``genelab list`` and ``info`` too.
-    The contract is in :meth:`train` and :meth:`inference_policy`.
+    The whole contract is in ``docs/backend.md``.
 
     Attributes:
         name: Short name, also the log folder (``logs/<name>/``).
@@ -216,7 +216,7 @@ class Backend(ABC):
         """Train ``ctx.agent_cfg`` on ``ctx.env`` for ``agent_cfg.max_iterations``
         iterations (more when resuming), writing into ``ctx.run_dir``.
 
-        The contract:
+        The contract (``docs/backend.md`` has it step by step):
 
         * call ``ctx.progress.start(first, first + max_iterations, env_steps)`` once and
           ``ctx.progress.update(IterationStats(...))`` after every iteration;
