@@ -94,7 +94,7 @@ def test_plugins_offer_presets_for_any_task(toy_plugin, register_plugin):
     toy = TASKS.get("Test-Toy-v0")
     assert toy.agent_cfg("mine") == Agent() and toy.agent == "toy"
     assert TASKS.get("GeneLab-Cartpole-v0").agent_cfg("mine") == Agent(width=3)
-    offered = TASKS.presets("Test-Toy-v0")
+    _, offered = TASKS.get_with_offers("Test-Toy-v0")
     assert list(offered) == ["toy", "other", "mine"]
     assert offered["mine"].preset.description == "my own algorithm"
     assert offered["mine"].distribution == "offers" and offered["toy"].distribution == "toy-tasks"
@@ -105,7 +105,7 @@ def test_conflicting_and_unnamed_presets_are_reported_and_skipped(toy_plugin, re
               Preset("Test-Toy-v0", "fine", Agent)]
     register_plugin(SimpleNamespace(genelab_presets=hookimpl(lambda: offers)), name="clash")
     before = len(get_host().failures)
-    offered = TASKS.presets("Test-Toy-v0")
+    _, offered = TASKS.get_with_offers("Test-Toy-v0")
     assert offered["toy"].distribution == "toy-tasks" and "fine" in offered and "../x" not in offered
     reasons = [f.reason for f in get_host().failures[before:]]
     assert any("preset 'toy' of Test-Toy-v0 is offered already by toy-tasks" in r for r in reasons)

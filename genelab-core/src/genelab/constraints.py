@@ -24,6 +24,7 @@ import dataclasses
 import enum
 import functools
 import math
+import re
 import types
 import typing
 from collections.abc import Callable, Iterator
@@ -59,6 +60,12 @@ def non_decreasing(pair: tuple[float, float]) -> bool:
 def not_blank(text: str) -> bool:
     """non-empty"""
     return bool(text.strip())
+
+
+def plugin_name(text: object) -> bool:
+    """letters, digits, '-' and '_', starting with a letter or digit (backend and preset
+    names: they become folder names and CLI arguments)"""
+    return isinstance(text, str) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", text) is not None
 
 
 def folder_name(text: str) -> bool:

@@ -3,19 +3,16 @@ with every installed plugin's presets for it."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from genelab.configs import Preset, TaskCfg, TaskSpec
+from genelab.constraints import plugin_name
 from genelab.errors import GenelabError, did_you_mean
 from genelab.plugins import call_each, get_host
 
 
 class UnknownTaskError(GenelabError):
     """No task is registered under the requested id."""
-
-
-_PRESET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 @dataclass(frozen=True)
@@ -50,17 +47,12 @@ class TaskRegistry:
     def get(self, task_id: str) -> TaskCfg:
         """A fresh :class:`TaskCfg` for ``task_id`` with every preset offered for it:
         mutate it freely."""
-        task, _ = self._build(task_id)
-        return task
+        return self.get_with_offers(task_id)[0]
 
-    def presets(self, task_id: str) -> dict[str, OfferedPreset]:
-        """Every preset offered for ``task_id``: the task's own, then each plugin's
-        ``genelab_presets`` in load order. A name offered twice keeps the first offer; the
-        later one is reported as a plugin failure."""
-        _, offered = self._build(task_id)
-        return offered
-
-    def _build(self, task_id: str) -> tuple[TaskCfg, dict[str, OfferedPreset]]:
+    def get_with_offers(self, task_id: str) -> tuple[TaskCfg, dict[str, OfferedPreset]]:
+        """:meth:`get` and who offers each of its presets: the task's own first, then each
+        plugin's ``genelab_presets`` in load order. A name offered twice keeps the first
+        offer; the later one is reported as a plugin failure."""
         specs, owners = self._collect()
         task = _find(task_id, specs).build()
         if task.agent is not None and not isinstance(task.agent, str):
@@ -73,7 +65,7 @@ class TaskRegistry:
             for preset in presets:
                 if preset.task_id != task_id:
                     continue  # another task's (installed or not)
-                if not isinstance(preset.name, str) or not _PRESET_NAME.fullmatch(preset.name):
+                if not plugin_name(preset.name):
                     host.report_plugin(plugin, "genelab_presets()",
                                        f"a preset of {task_id} has no usable name "
                                        f"(got {preset.name!r}; letters, digits, '-' and '_')")

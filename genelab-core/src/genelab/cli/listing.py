@@ -160,8 +160,7 @@ def info(
     from genelab.errors import GenelabError
     from genelab.registry import TASKS
 
-    task = TASKS.get(task_id)
-    offered = TASKS.presets(task_id)
+    task, offered = TASKS.get_with_offers(task_id)
     typer.echo(f"{task.id}: {task.description}")
     env = task.env
     typer.echo(f"env: {type(env).__name__} num_envs={env.num_envs} "

@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 
 from genelab.configs import distribution_of_module
+from genelab.constraints import plugin_name
 from genelab.errors import GenelabError
 from genelab.plugins import call_each, get_host
 from genelab.rl.backend import Backend, BackendInfo
 from genelab.rl.config import BackendConfig
-
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 class BackendSelectionError(GenelabError):
@@ -51,7 +50,7 @@ def _backend_problem(backend: Backend, names: dict[str, BackendInfo],
     name = getattr(backend, "name", None)
     config_type = getattr(backend, "config_type", None)
     label = f"backend {type(backend).__name__}"
-    if not isinstance(name, str) or not _NAME.fullmatch(name):
+    if not plugin_name(name):
         return f"{label} has no usable name (got {name!r}; letters, digits, '-' and '_')"
     if not (isinstance(config_type, type) and issubclass(config_type, BackendConfig)):
         return f"{label} '{name}': config_type must be a BackendConfig subclass"
