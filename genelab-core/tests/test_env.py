@@ -20,7 +20,7 @@ from genelab.envs import (
 from genelab.errors import GenelabError
 from genelab.overrides import apply_overrides, parse_override_args
 from genelab.registry import TASKS
-from genelab.sim import SimulationCfg
+from genelab.sim import TorchSimulationCfg
 from genelab.sim.models import PointMassCfg
 
 
@@ -37,7 +37,7 @@ def episode_step(env: ManagerBasedRlEnv) -> torch.Tensor:
 def fixed_horizon_cfg(num_envs: int = 3) -> ManagerBasedRlEnvCfg:
     """Constant reward 1, no failure, 10 steps of 0.1 s, then a time-out."""
     return ManagerBasedRlEnvCfg(
-        sim=SimulationCfg(model=PointMassCfg(), dt=0.1),
+        sim=TorchSimulationCfg(model=PointMassCfg(), dt=0.1),
         num_envs=num_envs,
         seed=0,
         decimation=1,
@@ -84,7 +84,7 @@ def test_final_obs_holds_pre_reset_rows_and_equals_obs_elsewhere():
     env = cartpole(num_envs=32)
     push = torch.ones(32, 1)
     for _ in range(100):
-        before = env.sim.state.clone()
+        before = env.sim.joint_state().clone()
         obs, _, terminated, truncated, extras = env.step(push)
         done = terminated | truncated
         if done.any():
@@ -176,9 +176,9 @@ def test_interval_events_and_timed_commands_fire():
     goal = env.command_manager.get("goal").clone()
     for _ in range(2):
         env.step(torch.zeros(4, 2))
-    assert torch.equal(env.sim.model.q, torch.zeros(4, 2))
+    assert torch.equal(env.sim.joint_pos, torch.zeros(4, 2))
     env.step(torch.zeros(4, 2))  # 0.3 s: the kick fires
-    assert torch.equal(env.sim.model.q, torch.full((4, 2), 5.0))
+    assert torch.equal(env.sim.joint_pos, torch.full((4, 2), 5.0))
     assert torch.equal(env.command_manager.get("goal"), goal)
     env.step(torch.zeros(4, 2))
     env.step(torch.zeros(4, 2))  # 0.5 s: goals resampled
@@ -221,7 +221,7 @@ def test_bridges_are_called_around_steps_and_closed_on_error():
 def test_config_errors_are_genelab_errors():
     cfg = fixed_horizon_cfg()
     cfg.actions["force"].dim = 3
-    with pytest.raises(GenelabError, match="sim model takes 2"):
+    with pytest.raises(GenelabError, match="sim takes 2 controls"):
         ManagerBasedRlEnv(cfg, device="cpu")
     env = ManagerBasedRlEnv(fixed_horizon_cfg(), device="cpu")
     assert not env.is_goal_task

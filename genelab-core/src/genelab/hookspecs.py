@@ -1,7 +1,7 @@
 """Hook specifications that GeneLab plugins implement.
 
-A plugin is a module named by an entry point in the ``genelab.backends`` or
-``genelab.tasks`` group. It decorates plain functions with :data:`genelab.hookimpl`::
+A plugin is a module named by an entry point in the ``genelab.backends``,
+``genelab.tasks`` or ``genelab.engines`` group. It decorates plain functions with :data:`genelab.hookimpl`::
 
     from genelab import hookimpl
 
@@ -24,6 +24,7 @@ import pluggy
 if TYPE_CHECKING:
     from genelab.configs import Preset, TaskSpec
     from genelab.rl.backend import Backend
+    from genelab.sim.engine import Engine
 
 PROJECT = "genelab"
 
@@ -61,4 +62,16 @@ def genelab_presets() -> list[Preset]:
     ``genelab train TASK --preset NAME`` trains with any of them. A preset for a task id
     that is not installed is ignored; a name the task or an earlier plugin already offers
     for that task is reported and skipped.
+    """
+
+
+@hookspec
+def genelab_engines() -> list[Engine]:
+    """Return the simulation engines this plugin provides.
+
+    Each :class:`genelab.sim.Engine` names the :class:`genelab.sim.SimulationCfg` subclass
+    it simulates (``config_type``) and a lazy ``"module:attr"`` reference to its
+    :class:`genelab.sim.Simulation`; an env runs on the engine whose config type matches
+    its ``sim`` config (walking the MRO). The engine library is imported only when an env
+    is built, never when the plugin loads.
     """

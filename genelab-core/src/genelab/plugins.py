@@ -26,7 +26,7 @@ import pluggy
 from genelab import hookspecs
 from genelab.errors import PluginError
 
-GROUPS = ("genelab.tasks", "genelab.backends")
+GROUPS = ("genelab.engines", "genelab.tasks", "genelab.backends")
 CORE_DISTRIBUTION = "genelab-core"
 STRICT_ENV = "GENELAB_STRICT_PLUGINS"
 #: A plugin module whose import takes longer than this is flagged by ``genelab list plugins``.

@@ -19,7 +19,7 @@ from genelab.envs import (
     TerminationTermCfg,
     mdp,
 )
-from genelab.sim import SimulationCfg
+from genelab.sim import TorchSimulationCfg
 from genelab.sim.models import PendulumCfg
 
 #: The pendulum counts as fallen past this angle from upright (rad).
@@ -28,7 +28,7 @@ FALL_ANGLE = 0.8
 
 def upright(env: ManagerBasedRlEnv) -> torch.Tensor:
     """``cos(theta)``: 1 upright, less the further the pendulum leans."""
-    return env.sim.model.q[:, 0].cos()
+    return env.sim.joint_pos[:, 0].cos()
 
 
 def env_cfg(num_envs: int = 32) -> ManagerBasedRlEnvCfg:
@@ -40,7 +40,7 @@ def env_cfg(num_envs: int = 32) -> ManagerBasedRlEnvCfg:
     and -2 on falling.
     """
     return ManagerBasedRlEnvCfg(
-        sim=SimulationCfg(model=PendulumCfg(), dt=0.05),
+        sim=TorchSimulationCfg(model=PendulumCfg(), dt=0.05),
         num_envs=num_envs,
         decimation=1,
         episode_length_s=5.0,

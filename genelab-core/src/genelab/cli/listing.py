@@ -1,4 +1,4 @@
-"""``genelab list tasks|backends|runs`` and ``genelab info TASK``: no torch, no RL library."""
+"""``genelab list tasks|backends|engines|runs|plugins`` and ``genelab info TASK``: no torch, no RL library."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 
 import typer
 
-list_app = typer.Typer(help="List registered tasks, installed backends, plugins or a task's "
-                            "runs.", no_args_is_help=True)
+list_app = typer.Typer(help="List registered tasks, installed backends and engines, plugins "
+                            "or a task's runs.", no_args_is_help=True)
 
 
 @list_app.callback()
@@ -52,12 +52,32 @@ def list_backends() -> None:
                      info.version))
     if rows:
         header = ("name", "config type", "algorithms", "--gpus", "distribution", "version")
-        widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-        for row in [header, *sorted(rows)]:
-            typer.echo("  ".join(f"{c:<{w}}" for c, w in zip(row, widths, strict=True)).rstrip())
+        _print_table(header, sorted(rows))
     else:
         typer.echo("no backends installed; try: pip install genelab-backend-rslrl")
     _print_failures()
+
+
+@list_app.command("engines")
+def list_engines() -> None:
+    """List installed simulation engines, then every plugin failure (of every group)."""
+    from genelab.registry import TASKS
+    from genelab.sim.registry import registered_engines
+
+    TASKS.list()  # runs the task hooks too, so their failures are listed
+    rows = [(info.engine.name, f"{config_type.__module__}.{config_type.__name__}",
+             info.engine.description, info.distribution, info.version)
+            for config_type, info in registered_engines().items()]
+    header = ("name", "config type", "description", "distribution", "version")
+    _print_table(header, sorted(rows))
+    _print_failures()
+
+
+def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """``rows`` under ``header``, each column as wide as its widest cell."""
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        typer.echo("  ".join(f"{c:<{w}}" for c, w in zip(row, widths, strict=True)).rstrip())
 
 
 @list_app.command("runs")
@@ -81,10 +101,7 @@ def list_runs(
     if not rows:
         typer.echo(f"no runs of {task_id} in {log_dir}")
     else:
-        header = ("run", "state", "preset", "checkpoints")
-        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-        for row in [header, *rows]:
-            typer.echo("  ".join(f"{c:<{w}}" for c, w in zip(row, widths, strict=True)).rstrip())
+        _print_table(("run", "state", "preset", "checkpoints"), rows)
     for note in notes:
         typer.echo(f"note: {note}", err=True)
 
@@ -101,18 +118,22 @@ def list_plugins(
     from genelab.registry import TASKS
     from genelab.rl.backend import Backend
     from genelab.rl.registry import registered_backends
+    from genelab.sim.engine import Engine
+    from genelab.sim.registry import registered_engines
 
     host = get_host()
     TASKS.list()  # the registries run the hooks, so their failures are listed too
     registered_backends()
+    registered_engines()
     provided: dict[object, list[str]] = {}
-    for hook, kind, label in (("genelab_backends", Backend, "backend"),
+    for hook, kind, label in (("genelab_engines", Engine, "engine"),
+                              ("genelab_backends", Backend, "backend"),
                               ("genelab_tasks", TaskSpec, "task"),
                               ("genelab_presets", Preset, "preset")):
         for plugin, items in call_each(host, hook, kind):
-            if label == "backend":
+            if label in ("backend", "engine"):
                 names = ", ".join(str(getattr(b, "name", "?")) for b in items)
-                provided.setdefault(plugin, []).append(f"backend {names}")
+                provided.setdefault(plugin, []).append(f"{label} {names}")
             elif items:
                 plural = "s" if len(items) != 1 else ""
                 provided.setdefault(plugin, []).append(f"{len(items)} {label}{plural}")
@@ -128,10 +149,8 @@ def list_plugins(
                      "; ".join(provided.get(plugin, [])) or "nothing"))
         for flag in load.flags() if load else []:
             flagged.append(f"  {dist} ({entry_point}): {flag}")
-    header = ("group", "entry point", "distribution", "version", "load", "registered")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, *sorted(rows)]:
-        typer.echo("  ".join(f"{c:<{w}}" for c, w in zip(row, widths, strict=True)).rstrip())
+    _print_table(("group", "entry point", "distribution", "version", "load", "registered"),
+                 sorted(rows))
     if flagged:
         typer.echo("\nslow plugins (import torch and RL libraries inside train / play, not at "
                    "module level):")

@@ -1,4 +1,4 @@
-"""Actions: raw policy output -> clipped, scaled, offset forces for the simulation."""
+"""Actions: raw policy output -> clipped, scaled, offset controls for the simulation."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class ActionTermCfg:
-    """A block of ``dim`` action entries: ``force = clip(action) * scale + offset``.
+    """A block of ``dim`` action entries: ``control = clip(action) * scale + offset``.
 
     ``clip`` bounds the RAW action and is the env's action space, so train, play, eval
     and export all agree on what the policy may output.
@@ -30,15 +30,15 @@ class ActionTermCfg:
 
 
 class ActionManager:
-    """Concatenates the action terms (in order) into the model's force input."""
+    """Concatenates the action terms (in order) into the simulation's control input."""
 
     def __init__(self, cfg: dict[str, ActionTermCfg], env: ManagerBasedRlEnv) -> None:
         self.term_names = list(cfg)
         self.dim = sum(term.dim for term in cfg.values())
-        force_dim = env.sim.model.force_dim
-        if self.dim != force_dim:
+        control_dim = env.sim.control_dim
+        if self.dim != control_dim:
             raise GenelabError(
-                f"actions add up to {self.dim} entries but the sim model takes {force_dim} forces"
+                f"actions add up to {self.dim} entries but the sim takes {control_dim} controls"
             )
         if any(term.clip[0] >= term.clip[1] for term in cfg.values()):
             raise GenelabError("every action clip must be (low, high) with low < high")
@@ -51,16 +51,17 @@ class ActionManager:
         self.high = per_entry([t.clip[1] for t in expand])
         self.scale = per_entry([t.scale for t in expand])
         self.offset = per_entry([t.offset for t in expand])
-        # raw and processed actions share one buffer so a reset zeroes both in one op
-        self._buffers = torch.zeros(2, env.num_envs, self.dim, device=env.device)
-        self.action, self.processed_action = self._buffers
+        # raw, processed and previous raw actions share one buffer: a reset is one op
+        self._buffers = torch.zeros(3, env.num_envs, self.dim, device=env.device)
+        self.action, self.processed_action, self.previous_action = self._buffers
 
     def process(self, action: torch.Tensor) -> torch.Tensor:
-        """Store ``action`` (N, dim) and return the forces it maps to."""
+        """Store ``action`` (N, dim) and return the controls it maps to."""
         if action.shape != self.action.shape:
             raise GenelabError(
                 f"action has shape {tuple(action.shape)}, expected {tuple(self.action.shape)}"
             )
+        self.previous_action.copy_(self.action)
         self.action.copy_(action)
         torch.clamp(self.action, self.low, self.high, out=self.processed_action)
         return torch.addcmul(self.offset, self.processed_action, self.scale,
@@ -71,7 +72,7 @@ class ActionManager:
         self._buffers.index_fill_(1, env_ids, 0.0)
 
     def state_dict(self) -> dict[str, torch.Tensor]:
-        """The last raw and processed actions (copies)."""
+        """The last raw, processed and previous raw actions (copies)."""
         return {"actions": self._buffers.clone()}
 
     def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:

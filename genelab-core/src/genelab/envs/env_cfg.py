@@ -12,7 +12,7 @@ from genelab.envs.manager_base import TermCfg
 from genelab.envs.observation_manager import ObservationGroupCfg
 from genelab.envs.reward_manager import RewardTermCfg
 from genelab.envs.termination_manager import TerminationTermCfg
-from genelab.sim.simulation import SimulationCfg
+from genelab.sim.engine import SimulationCfg
 
 
 @dataclass
@@ -28,7 +28,7 @@ class ManagerBasedRlEnvCfg:
         seed: Seeds the env's ``torch.Generator`` (all env randomness); ``None`` draws one.
         decimation: Physics steps per env step (``step_dt = sim.dt * decimation``).
         episode_length_s: Time limit; the time-out termination term truncates there.
-        actions: Action terms, concatenated in order into the model's forces.
+        actions: Action terms, concatenated in order into the simulation's controls.
         observations: Observation groups (``policy``, optional ``critic``; goal tasks add
             ``achieved_goal`` and ``desired_goal``).
         rewards, terminations, events, commands: Term collections.

@@ -69,4 +69,7 @@ class ObservationManager:
             if term.scale != 1.0:
                 value = value * term.scale
             parts.append(value.reshape(env.num_envs, -1))
-        return torch.cat(parts, dim=1) if len(parts) > 1 else parts[0].clone()
+        # engines may compute in float64 (MuJoCo); observations are float32 everywhere
+        if len(parts) > 1:
+            return torch.cat(parts, dim=1).to(torch.float32)
+        return parts[0].to(torch.float32, copy=True)

@@ -19,7 +19,7 @@ from genelab.envs.observation_manager import ObservationManager
 from genelab.envs.reward_manager import RewardManager
 from genelab.envs.termination_manager import TerminationManager
 from genelab.errors import GenelabError
-from genelab.sim.simulation import create_simulation
+from genelab.sim.registry import create_simulation
 from genelab.state import load_tensors
 
 
@@ -102,9 +102,8 @@ class ManagerBasedRlEnv:
         """
         for bridge in self.bridges:
             bridge.pre_step(self, action)
-        force = self.action_manager.process(action.to(self.device))
-        for _ in range(self.cfg.decimation):
-            self.sim.step(force)
+        control = self.action_manager.process(action.to(self.device))
+        self.sim.step(control, self.cfg.decimation)
         self.episode_length_buf += 1
         self.common_step_counter += 1
         terminated, truncated = self.termination_manager.compute()
@@ -225,12 +224,10 @@ class ManagerBasedRlEnv:
 
     def render(self, env_id: int = 0) -> np.ndarray:
         """An RGB frame ``(H, W, 3)`` uint8 of env ``env_id`` with its command markers."""
-        canvas = self.sim.canvas()
-        for name, term in self.command_manager.terms.items():
-            if term.marker_color is not None:
-                point = self.command_manager.get(name)[env_id, :2].tolist()
-                canvas.circle((point[0], point[1]), 0.06, term.marker_color)
-        return self.sim.render(env_id, canvas)
+        markers = [(self.command_manager.get(name)[env_id].tolist(), term.marker_color)
+                   for name, term in self.command_manager.terms.items()
+                   if term.marker_color is not None]
+        return self.sim.render(env_id, markers)
 
     def add_bridge(self, bridge: Bridge) -> None:
         """Attach ``bridge``: ``on_build`` now, ``pre_step``/``post_step`` on every step."""

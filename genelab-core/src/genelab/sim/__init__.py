@@ -1,17 +1,32 @@
-"""The simulation layer: a lifecycle (create, build, step, reset, render, close) around a
-batched dynamics model. The built-in engine is plain PyTorch (:class:`genelab.sim.Simulation`).
+"""The simulation layer: engines found through the ``genelab_engines`` hook, each stepping
+``num_envs`` worlds of one model. The built-in engine is batched PyTorch dynamics
+(:class:`TorchSimulationCfg`); ``genelab-sim-mujoco`` adds MuJoCo.
 """
 
 from genelab.sim.canvas import Canvas
-from genelab.sim.dynamics import DynamicsModel, DynamicsModelCfg
-from genelab.sim.simulation import ENGINES, Simulation, SimulationCfg, create_simulation
+from genelab.sim.engine import Engine, Simulation, SimulationCfg
+from genelab.sim.registry import create_simulation, registered_engines, select_engine
+from genelab.sim.torch_config import DynamicsModelCfg, RenderCfg, TorchSimulationCfg
 
 __all__ = [
-    "ENGINES",
     "Canvas",
     "DynamicsModel",
     "DynamicsModelCfg",
+    "Engine",
+    "RenderCfg",
     "Simulation",
     "SimulationCfg",
+    "TorchSimulationCfg",
     "create_simulation",
+    "registered_engines",
+    "select_engine",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """:class:`DynamicsModel` on first use (it imports torch; listings import this package)."""
+    if name == "DynamicsModel":
+        from genelab.sim.dynamics import DynamicsModel
+
+        return DynamicsModel
+    raise AttributeError(f"module 'genelab.sim' has no attribute '{name}'")

@@ -3,39 +3,15 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar
 
 import torch
-
-from genelab.constraints import PositiveFloat
 
 if TYPE_CHECKING:
     import numpy as np
 
     from genelab.sim.canvas import Canvas
-
-
-@dataclass
-class DynamicsModelCfg:
-    """Settings shared by every dynamics model; subclasses add physical parameters and
-    set the class attribute ``class_type`` to the model they configure.
-
-    Attributes:
-        integrator: ``"semi_implicit_euler"`` (velocity first, then position) or
-            ``"rk4"`` (classic fourth-order Runge-Kutta on ``(q, qd)``).
-        velocity_limit: Clamp every generalized velocity to this magnitude after each
-            step (``None``: no limit).
-    """
-
-    class_type: ClassVar[type[DynamicsModel]]
-
-    integrator: Literal["semi_implicit_euler", "rk4"] = "semi_implicit_euler"
-    velocity_limit: PositiveFloat | None = None
-
-    def build(self, num_envs: int, device: torch.device) -> DynamicsModel:
-        """Instantiate :attr:`class_type` for ``num_envs`` systems on ``device``."""
-        return self.class_type(self, num_envs, device)
+    from genelab.sim.torch_config import DynamicsModelCfg
 
 
 class DynamicsModel(ABC):

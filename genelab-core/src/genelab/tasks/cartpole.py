@@ -13,7 +13,7 @@ from genelab.envs import (
     TerminationTermCfg,
     mdp,
 )
-from genelab.sim import SimulationCfg
+from genelab.sim import TorchSimulationCfg
 from genelab.sim.models import CartPoleCfg
 
 CART, POLE = 0, 1
@@ -26,7 +26,7 @@ def env_cfg(num_envs: int = 64) -> ManagerBasedRlEnvCfg:
     penalties on pole angle and velocities.
     """
     return ManagerBasedRlEnvCfg(
-        sim=SimulationCfg(model=CartPoleCfg(), dt=0.01),
+        sim=TorchSimulationCfg(model=CartPoleCfg(), dt=0.01),
         num_envs=num_envs,
         decimation=2,
         episode_length_s=5.0,

@@ -18,19 +18,19 @@ from genelab.envs import (
     TerminationTermCfg,
     mdp,
 )
-from genelab.sim import SimulationCfg
+from genelab.sim import TorchSimulationCfg
 from genelab.sim.models import PendulumCfg
 
 
 def angle_cos_sin(env: ManagerBasedRlEnv) -> torch.Tensor:
     """``(cos theta, sin theta)`` of the pendulum angle."""
-    theta = env.sim.model.q[:, 0]
+    theta = env.sim.joint_pos[:, 0]
     return torch.stack((theta.cos(), theta.sin()), dim=1)
 
 
 def angle_from_upright_l2(env: ManagerBasedRlEnv) -> torch.Tensor:
     """Squared angle to upright, wrapped to ``[-pi, pi)``."""
-    theta = env.sim.model.q[:, 0]
+    theta = env.sim.joint_pos[:, 0]
     return torch.remainder(theta + math.pi, 2 * math.pi).sub_(math.pi).square_()
 
 
@@ -40,7 +40,7 @@ def env_cfg(num_envs: int = 16) -> ManagerBasedRlEnvCfg:
     Reward per step: ``-(angle^2 + 0.1 theta_dot^2 + 0.001 torque^2)`` in ``[-16.3, 0]``.
     """
     return ManagerBasedRlEnvCfg(
-        sim=SimulationCfg(model=PendulumCfg(), dt=0.05),
+        sim=TorchSimulationCfg(model=PendulumCfg(), dt=0.05),
         num_envs=num_envs,
         decimation=1,
         episode_length_s=10.0,

@@ -18,7 +18,7 @@ from genelab.envs import (
     TerminationTermCfg,
     mdp,
 )
-from genelab.sim import SimulationCfg
+from genelab.sim import TorchSimulationCfg
 from genelab.sim.models import PointMassCfg
 
 
@@ -36,7 +36,7 @@ def sparse_goal_reward(achieved_goal: torch.Tensor, desired_goal: torch.Tensor,
 
 def goal_reward(env: ManagerBasedRlEnv, command: str) -> torch.Tensor:
     """The step reward: :meth:`ManagerBasedRlEnv.compute_reward` of position vs goal."""
-    return env.compute_reward(env.sim.model.q, env.command_manager.get(command))
+    return env.compute_reward(env.sim.joint_pos, env.command_manager.get(command))
 
 
 def uniform_goal(env: ManagerBasedRlEnv, env_ids: torch.Tensor, half_width: float) -> torch.Tensor:
@@ -50,7 +50,7 @@ def env_cfg(num_envs: int = 16) -> ManagerBasedRlEnvCfg:
     ``desired_goal`` (goal); 2-D force up to 2 N; 50 steps of 0.1 s.
     """
     return ManagerBasedRlEnvCfg(
-        sim=SimulationCfg(model=PointMassCfg(), dt=0.05),
+        sim=TorchSimulationCfg(model=PointMassCfg(), dt=0.05),
         num_envs=num_envs,
         decimation=2,
         episode_length_s=5.0,

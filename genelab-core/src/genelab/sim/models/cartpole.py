@@ -9,7 +9,8 @@ import torch
 
 from genelab.constraints import FiniteFloat, NonNegativeFloat, PositiveFloat
 from genelab.sim.canvas import Canvas
-from genelab.sim.dynamics import DynamicsModel, DynamicsModelCfg
+from genelab.sim.dynamics import DynamicsModel
+from genelab.sim.torch_config import DynamicsModelCfg
 
 
 class CartPole(DynamicsModel):
