@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import pytest
 from genelab.constraints import (
@@ -18,6 +18,9 @@ from genelab.constraints import (
 )
 from genelab.overrides import Override, OverrideError, apply_overrides
 from genelab.registry import TASKS
+
+if TYPE_CHECKING:
+    from genelab.sim.dynamics import DynamicsModel
 
 
 @dataclass
@@ -94,3 +97,17 @@ def test_rules_are_described_in_words_for_genelab_info() -> None:
     assert rules_of(Seed | None) == [">= 0", "< 9223372036854775808"]
     assert rules_of(LayerSizes) == ["items >= 1", "at least 1 item(s)"]
     assert rules_of(int) == []
+
+
+
+@dataclass
+class ModelWithTypeCheckingOnlyClassVar:
+    """A model config whose ClassVar names a class imported only for type checking."""
+
+    class_type: ClassVar[type[DynamicsModel]]
+    mass: PositiveFloat = 1.0
+
+
+def test_a_type_checking_only_annotation_leaves_the_other_fields_checked():
+    problems = config_problems(ModelWithTypeCheckingOnlyClassVar(mass=0.0), "m")
+    assert problems == [("m.mass", "must be > 0")]

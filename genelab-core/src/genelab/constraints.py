@@ -25,6 +25,7 @@ import enum
 import functools
 import math
 import re
+import sys
 import types
 import typing
 from collections.abc import Callable, Iterator
@@ -296,11 +297,22 @@ def _sequence_problems(value: Any, container: type, args: tuple[Any, ...], path:
 @functools.cache
 def field_hints(cls: type) -> dict[str, Any]:
     """The field annotations of dataclass ``cls`` with their constraints (``Annotated``
-    kept); ``{}`` when they cannot be resolved."""
+    kept). An annotation that cannot be resolved (a name imported only for type
+    checking) is left out, and only that one: the other fields are still checked."""
     try:
         return typing.get_type_hints(cls, include_extras=True)
-    except Exception:  # unresolvable forward references: check types at run time only
-        return {}
+    except Exception:  # resolve one annotation at a time
+        pass
+    hints: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        namespace = vars(sys.modules.get(klass.__module__, typing))
+        for name, annotation in vars(klass).get("__annotations__", {}).items():
+            try:
+                hints[name] = (eval(annotation, dict(namespace), dict(vars(klass)))  # noqa: S307
+                               if isinstance(annotation, str) else annotation)
+            except Exception:  # unresolvable: this field is checked at run time only
+                hints.pop(name, None)
+    return hints
 
 
 def _dataclass_problems(config: Any, path: str) -> Iterator[tuple[str, str]]:
