@@ -55,3 +55,25 @@ def reach_ppo() -> RslRlOnPolicyRunnerCfg:
     return _small_ppo("reach", [64, 64], max_iterations=150, steps=24, init_std=1.0,
                       entropy_coef=0.005, learning_rate=1.0e-3,
                       obs_groups={"actor": goal_conditioned, "critic": list(goal_conditioned)})
+
+
+def locomotion_ppo(experiment: str, *, max_iterations: int) -> RslRlOnPolicyRunnerCfg:
+    """PPO for the MuJoCo locomotion tasks (genelab-sim-mujoco): 2x128 ELU, no entropy
+    bonus, adaptive learning rate."""
+    return _small_ppo(experiment, [128, 128], max_iterations=max_iterations, steps=32,
+                      init_std=1.0, entropy_coef=0.0, learning_rate=1.0e-3)
+
+
+def half_cheetah_ppo() -> RslRlOnPolicyRunnerCfg:
+    """PPO for GeneLab-HalfCheetah-v0."""
+    return locomotion_ppo("half_cheetah", max_iterations=300)
+
+
+def hopper_ppo() -> RslRlOnPolicyRunnerCfg:
+    """PPO for GeneLab-Hopper-v0."""
+    return locomotion_ppo("hopper", max_iterations=300)
+
+
+def ant_ppo() -> RslRlOnPolicyRunnerCfg:
+    """PPO for GeneLab-Ant-v0."""
+    return locomotion_ppo("ant", max_iterations=300)

@@ -78,3 +78,53 @@ def reach_sac_her() -> Sb3AgentCfg:
                       gradient_steps=40, gamma=0.95),
         her=Sb3HerCfg(enabled=True, n_sampled_goal=4, goal_selection_strategy="future"),
     )
+
+
+def _locomotion_ppo(experiment: str) -> Sb3AgentCfg:
+    """PPO for the MuJoCo locomotion tasks of genelab-sim-mujoco (2x128)."""
+    return Sb3AgentCfg(
+        experiment_name=experiment, algorithm="PPO", max_iterations=300,
+        steps_per_iteration=32, save_interval=50, policy=Sb3PolicyCfg(net_arch=[128, 128]),
+        ppo=Sb3PpoCfg(learning_rate=3.0e-4, batch_size=512, n_epochs=10),
+    )
+
+
+def _locomotion_sac(experiment: str) -> Sb3AgentCfg:
+    """SAC for the MuJoCo locomotion tasks (2x256); one iteration is 4 vectorized steps
+    followed by 16 gradient steps."""
+    return Sb3AgentCfg(
+        experiment_name=experiment, algorithm="SAC", max_iterations=2000,
+        steps_per_iteration=4, save_interval=500, policy=Sb3PolicyCfg(net_arch=[256, 256]),
+        sac=Sb3SacCfg(learning_rate=3.0e-4, buffer_size=300_000, learning_starts=1000,
+                      gradient_steps=16),
+    )
+
+
+def half_cheetah_ppo() -> Sb3AgentCfg:
+    """PPO for GeneLab-HalfCheetah-v0."""
+    return _locomotion_ppo("half_cheetah_ppo")
+
+
+def half_cheetah_sac() -> Sb3AgentCfg:
+    """SAC for GeneLab-HalfCheetah-v0."""
+    return _locomotion_sac("half_cheetah_sac")
+
+
+def hopper_ppo() -> Sb3AgentCfg:
+    """PPO for GeneLab-Hopper-v0."""
+    return _locomotion_ppo("hopper_ppo")
+
+
+def hopper_sac() -> Sb3AgentCfg:
+    """SAC for GeneLab-Hopper-v0."""
+    return _locomotion_sac("hopper_sac")
+
+
+def ant_ppo() -> Sb3AgentCfg:
+    """PPO for GeneLab-Ant-v0."""
+    return _locomotion_ppo("ant_ppo")
+
+
+def ant_sac() -> Sb3AgentCfg:
+    """SAC for GeneLab-Ant-v0."""
+    return _locomotion_sac("ant_sac")

@@ -43,7 +43,8 @@ def resolve_reference(reference: str) -> Any:
 
     A module that is missing, or that imports one that is missing, raises
     :class:`MissingBackendError` naming what to install; any other failure of the import
-    is a :class:`GenelabError` naming the reference.
+    is a :class:`GenelabError` naming the reference (a module that raises a
+    :class:`GenelabError` itself, with the user's fix in it, passes that through).
     """
     module_name, _, attr = reference.partition(":")
     if not attr:
@@ -55,6 +56,8 @@ def resolve_reference(reference: str) -> Any:
         detail = "" if module_name.split(".")[0] == missing else f" (imported by {module_name})"
         raise MissingBackendError(f"'{reference}'", distribution_of_module(missing),
                                   detail) from None
+    except GenelabError:
+        raise
     except Exception as error:  # a broken module: one line naming it, not a traceback
         raise GenelabError(f"cannot import '{reference}': {type(error).__name__}: {error}") from None
     try:

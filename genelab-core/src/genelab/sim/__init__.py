@@ -4,7 +4,7 @@
 """
 
 from genelab.sim.canvas import Canvas
-from genelab.sim.engine import Engine, Simulation, SimulationCfg
+from genelab.sim.engine import Engine, Marker, Simulation, SimulationCfg
 from genelab.sim.registry import create_simulation, registered_engines, select_engine
 from genelab.sim.torch_config import DynamicsModelCfg, RenderCfg, TorchSimulationCfg
 
@@ -13,6 +13,7 @@ __all__ = [
     "DynamicsModel",
     "DynamicsModelCfg",
     "Engine",
+    "Marker",
     "RenderCfg",
     "Simulation",
     "SimulationCfg",

@@ -1,0 +1,36 @@
+"""The standard MuJoCo locomotion tasks, with the MDPs of gymnasium's v5 envs.
+
+Each is built from the MJCF file the gymnasium wheel ships, with the same observation,
+reward terms and weights, healthy termination, frame skip (``decimation``), 1000-step
+horizon and reset noise, so returns compare directly with published gymnasium results.
+"""
+
+from __future__ import annotations
+
+from genelab.envs import ActionTermCfg, TerminationTermCfg, mdp
+
+from genelab_sim_mujoco.config import MujocoRenderCfg, MujocoSimulationCfg
+
+#: Env steps per episode in every gymnasium v5 locomotion env.
+HORIZON = 1000
+
+
+def gymnasium_model(file: str, dt: float, render: MujocoRenderCfg) -> MujocoSimulationCfg:
+    """The engine config of ``file`` in gymnasium's ``envs/mujoco/assets`` (its timestep)."""
+    return MujocoSimulationCfg(model=f"gymnasium:envs/mujoco/assets/{file}", dt=dt,
+                               render=render)
+
+
+def horizon_s(dt: float, decimation: int) -> float:
+    """``episode_length_s`` for :data:`HORIZON` env steps."""
+    return HORIZON * dt * decimation
+
+
+def motor_actions(dim: int) -> dict[str, ActionTermCfg]:
+    """Actions straight to the motors (``ctrlrange`` ``[-1, 1]``), as gymnasium applies them."""
+    return {"motors": ActionTermCfg(dim=dim)}
+
+
+def time_limit() -> TerminationTermCfg:
+    """Truncation after :data:`HORIZON` steps (gymnasium's ``TimeLimit``)."""
+    return TerminationTermCfg(func=mdp.time_out, time_out=True)
