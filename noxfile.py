@@ -19,7 +19,7 @@ nox.options.sessions = ["tests", "wheels"]
 ROOT = Path(__file__).parent
 CONSTRAINTS = ("-c", str(ROOT / "constraints.txt"))
 DISTRIBUTIONS = ("genelab-core", "genelab-backend-rslrl", "genelab-backend-skrl",
-                 "genelab-backend-sb3")
+                 "genelab-backend-sb3", "genelab-sim-mujoco")
 EXAMPLES = ("examples/genelab-backend-cem", "examples/genelab-example-tasks")
 
 
@@ -49,8 +49,11 @@ def wheels(session: nox.Session) -> None:
     if "plugin failures" in listing:
         session.error("a plugin failed to load from the installed wheels")
     tasks = session.run("genelab", "list", "tasks", silent=True) or ""
-    if "GeneLab-Cartpole-v0" not in tasks:
-        session.error("built-in tasks are missing from 'genelab list tasks'")
+    if "GeneLab-Cartpole-v0" not in tasks or "GeneLab-HalfCheetah-v0" not in tasks:
+        session.error("built-in or MuJoCo tasks are missing from 'genelab list tasks'")
+    engines = session.run("genelab", "list", "engines", silent=True) or ""
+    if "genelab-sim-mujoco" not in engines:
+        session.error("the mujoco engine is missing from 'genelab list engines'")
 
 
 @nox.session

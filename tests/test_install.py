@@ -19,6 +19,7 @@ def test_wheels_install_and_list_backends():
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
-    for dist in ("genelab-backend-rslrl", "genelab-backend-skrl", "genelab-backend-sb3"):
+    for dist in ("genelab-backend-rslrl", "genelab-backend-skrl", "genelab-backend-sb3",
+                 "genelab-sim-mujoco"):
         assert dist in output
     assert "plugin failures" not in output

@@ -58,10 +58,16 @@ def reach_ppo() -> RslRlOnPolicyRunnerCfg:
 
 
 def locomotion_ppo(experiment: str, *, max_iterations: int) -> RslRlOnPolicyRunnerCfg:
-    """PPO for the MuJoCo locomotion tasks (genelab-sim-mujoco): 2x128 ELU, no entropy
-    bonus, adaptive learning rate."""
-    return _small_ppo(experiment, [128, 128], max_iterations=max_iterations, steps=32,
-                      init_std=1.0, entropy_coef=0.0, learning_rate=1.0e-3)
+    """PPO for the MuJoCo locomotion tasks (genelab-sim-mujoco): 2x128 ELU, small initial
+    action noise (std 0.3), gamma 0.98 and lambda 0.92 (rl-zoo's HalfCheetah values), 10
+    epochs of 8 mini-batches, adaptive learning rate, no entropy bonus. HalfCheetah
+    reaches a mean return of 1,500 in about 220 iterations (see benchmarks/)."""
+    cfg = _small_ppo(experiment, [128, 128], max_iterations=max_iterations, steps=32,
+                     init_std=0.3, entropy_coef=0.0, learning_rate=1.0e-3, gamma=0.98)
+    cfg.algorithm.lam = 0.92
+    cfg.algorithm.num_learning_epochs = 10
+    cfg.algorithm.num_mini_batches = 8
+    return cfg
 
 
 def half_cheetah_ppo() -> RslRlOnPolicyRunnerCfg:
