@@ -43,6 +43,9 @@ class MujocoSimulation(Simulation):
         super().__init__(cfg, device)
         self.model = _load_model(cfg.model)
         self.model.opt.timestep = cfg.dt
+        self._joint_names = _qpos_names(self.model)
+        self._body_names = tuple(self.model.body(b).name or f"body{b}"
+                                 for b in range(self.model.nbody))
         self._datas: list[mujoco.MjData] = []
         self._pool: ThreadPoolExecutor | None = None
         self._renderer: Any = None
@@ -77,6 +80,7 @@ class MujocoSimulation(Simulation):
         self._mirrors: dict[str, tuple[int, torch.Tensor]] = {}
         self._default_qpos = torch.from_numpy(m.qpos0.copy()).to(self.device)
         self._default_qvel = torch.zeros(m.nv, dtype=torch.float64, device=self.device)
+        self._body_root = torch.as_tensor(m.body_rootid, device=self.device)
         self._run(self._reset_worlds, list(range(num_envs)))
 
     def close(self) -> None:
@@ -233,19 +237,12 @@ class MujocoSimulation(Simulation):
     def joint_names(self) -> tuple[str, ...]:
         """One name per ``qpos`` entry: the joint's name, with ``_0``, ``_1``... appended
         for joints with several coordinates (free and ball joints)."""
-        m, names = self.model, []
-        for j in range(m.njnt):
-            start = m.jnt_qposadr[j]
-            end = m.jnt_qposadr[j + 1] if j + 1 < m.njnt else m.nq
-            name = m.joint(j).name or f"joint{j}"
-            names.extend([name] if end - start == 1 else
-                         [f"{name}_{k}" for k in range(end - start)])
-        return tuple(names)
+        return self._joint_names
 
     @property
     def body_names(self) -> tuple[str, ...]:
         """The model's bodies, ``world`` first (MuJoCo's body ids)."""
-        return tuple(self.model.body(b).name or f"body{b}" for b in range(self.model.nbody))
+        return self._body_names
 
     @property
     def body_pos_w(self) -> torch.Tensor:
@@ -269,7 +266,7 @@ class MujocoSimulation(Simulation):
         ``(N, nbody, 6)`` (from ``cvel``, which MuJoCo gives at the subtree's centre of
         mass)."""
         cvel, com = self._tensor("cvel"), self._tensor("subtree_com")
-        root = torch.as_tensor(self.model.body_rootid, device=cvel.device)
+        root = self._body_root
         angular, linear = cvel[..., :3], cvel[..., 3:]
         offset = self.body_pos_w - com[:, root]
         return torch.cat((angular, linear + torch.linalg.cross(angular, offset)), dim=-1)
@@ -322,6 +319,15 @@ class MujocoSimulation(Simulation):
 
             self._renderer = OffscreenRenderer(self.model, self.cfg.render)
         return self._renderer.render(self._datas[env_id], markers)
+
+
+def _qpos_names(m: mujoco.MjModel) -> tuple[str, ...]:
+    names: list[str] = []
+    for j in range(m.njnt):
+        width = (m.jnt_qposadr[j + 1] if j + 1 < m.njnt else m.nq) - m.jnt_qposadr[j]
+        name = m.joint(j).name or f"joint{j}"
+        names.extend([name] if width == 1 else [f"{name}_{k}" for k in range(width)])
+    return tuple(names)
 
 
 def _load_model(reference: str) -> mujoco.MjModel:

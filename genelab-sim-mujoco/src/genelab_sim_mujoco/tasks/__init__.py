@@ -7,7 +7,10 @@ horizon and reset noise, so returns compare directly with published gymnasium re
 
 from __future__ import annotations
 
-from genelab.envs import ActionTermCfg, TerminationTermCfg, mdp
+from collections.abc import Callable
+
+from genelab.configs import TaskCfg
+from genelab.envs import ActionTermCfg, ManagerBasedRlEnvCfg, TerminationTermCfg, mdp
 
 from genelab_sim_mujoco.config import MujocoRenderCfg, MujocoSimulationCfg
 
@@ -34,3 +37,12 @@ def motor_actions(dim: int) -> dict[str, ActionTermCfg]:
 def time_limit() -> TerminationTermCfg:
     """Truncation after :data:`HORIZON` steps (gymnasium's ``TimeLimit``)."""
     return TerminationTermCfg(func=mdp.time_out, time_out=True)
+
+
+def locomotion_task(task_id: str, env_cfg: Callable[..., ManagerBasedRlEnvCfg],
+                    description: str) -> TaskCfg:
+    """The registered task: 64 envs for training, 1 for play, rsl_rl PPO by default
+    (offered by genelab-backend-rslrl through ``genelab_presets``)."""
+    return TaskCfg(id=task_id, env=env_cfg(), play_env=env_cfg(num_envs=1),
+                   agent="rsl_rl_ppo", agent_distribution="genelab-backend-rslrl",
+                   description=description)

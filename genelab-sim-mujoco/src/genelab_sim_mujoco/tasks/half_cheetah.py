@@ -13,7 +13,13 @@ from genelab.envs import (
 )
 
 from genelab_sim_mujoco.config import MujocoRenderCfg
-from genelab_sim_mujoco.tasks import gymnasium_model, horizon_s, motor_actions, time_limit
+from genelab_sim_mujoco.tasks import (
+    gymnasium_model,
+    horizon_s,
+    locomotion_task,
+    motor_actions,
+    time_limit,
+)
 
 DT, FRAME_SKIP = 0.01, 5
 
@@ -44,13 +50,7 @@ def env_cfg(num_envs: int = 64) -> ManagerBasedRlEnvCfg:
 
 
 def make_task() -> TaskCfg:
-    """64 envs for training, 1 for play; rsl_rl PPO by default."""
-    return TaskCfg(
-        id="GeneLab-HalfCheetah-v0",
-        env=env_cfg(),
-        play_env=env_cfg(num_envs=1),
-        agent="rsl_rl_ppo",  # offered by genelab-backend-rslrl (genelab_presets)
-        agent_distribution="genelab-backend-rslrl",
-        description="Run a planar cheetah forward as fast as possible (gymnasium "
-                    "HalfCheetah-v5 MDP).",
-    )
+    """The registered task (see :func:`locomotion_task`)."""
+    return locomotion_task("GeneLab-HalfCheetah-v0", env_cfg,
+                           "Run a planar cheetah forward as fast as possible (gymnasium "
+                           "HalfCheetah-v5 MDP).")

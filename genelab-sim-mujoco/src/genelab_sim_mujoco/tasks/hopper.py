@@ -16,7 +16,13 @@ from genelab.envs import (
 )
 
 from genelab_sim_mujoco.config import MujocoRenderCfg
-from genelab_sim_mujoco.tasks import gymnasium_model, horizon_s, motor_actions, time_limit
+from genelab_sim_mujoco.tasks import (
+    gymnasium_model,
+    horizon_s,
+    locomotion_task,
+    motor_actions,
+    time_limit,
+)
 
 DT, FRAME_SKIP = 0.002, 4
 
@@ -56,12 +62,6 @@ def env_cfg(num_envs: int = 64) -> ManagerBasedRlEnvCfg:
 
 
 def make_task() -> TaskCfg:
-    """64 envs for training, 1 for play; rsl_rl PPO by default."""
-    return TaskCfg(
-        id="GeneLab-Hopper-v0",
-        env=env_cfg(),
-        play_env=env_cfg(num_envs=1),
-        agent="rsl_rl_ppo",
-        agent_distribution="genelab-backend-rslrl",
-        description="Hop forward on one leg without falling (gymnasium Hopper-v5 MDP).",
-    )
+    """The registered task (see :func:`locomotion_task`)."""
+    return locomotion_task("GeneLab-Hopper-v0", env_cfg,
+                           "Hop forward on one leg without falling (gymnasium Hopper-v5 MDP).")
