@@ -161,3 +161,40 @@ def test_an_invalid_mjcf_file_is_one_clear_error(tmp_path):
     with pytest.raises(GenelabError, match=r"env.sim.model '.*bad.xml': ") as error:
         MujocoSimulation(MujocoSimulationCfg(model=str(bad)), torch.device("cpu"))
     assert "\n" not in str(error.value)
+
+
+def test_memory_kib_sizes_each_worlds_arena_and_keeps_the_physics():
+    """A 1 MiB arena instead of MuJoCo's 14 MiB default: the same trajectory."""
+    small = MujocoSimulation(MujocoSimulationCfg(model=ANT, memory_kib=1024),
+                             torch.device("cpu"))
+    small.build(3)
+    default = make_sim(num_envs=3)
+    try:
+        assert small.model.narena == 1024 * 1024 < default.model.narena
+        for control in random_controls(small, 200):
+            small.step(control, 5)
+            default.step(control, 5)
+        assert torch.equal(small.joint_pos, default.joint_pos)
+    finally:
+        small.close()
+        default.close()
+
+
+def test_an_arena_too_small_for_the_contacts_is_one_error_naming_the_field():
+    """Ant compiles in 16 KiB, but its first contacts overflow it mid-episode."""
+    sim = MujocoSimulation(MujocoSimulationCfg(model=ANT, memory_kib=16),
+                           torch.device("cpu"))
+    sim.build(4)
+    try:
+        with pytest.raises(GenelabError, match=r"16 KiB, is too small: raise "
+                                               r"env.sim.memory_kib") as error:
+            for control in random_controls(sim, 300):
+                sim.step(control, 5)
+        assert "\n" not in str(error.value)
+    finally:
+        sim.close()
+
+
+def test_an_arena_too_small_to_compile_is_one_error_naming_the_field():
+    with pytest.raises(GenelabError, match=r"env.sim.model .*4 KiB, is too small"):
+        MujocoSimulation(MujocoSimulationCfg(model=ANT, memory_kib=4), torch.device("cpu"))

@@ -41,12 +41,17 @@ class MujocoSimulationCfg(SimulationCfg):
             assets/ant.xml"``), loaded from there and never copied.
         dt: Physics time step; replaces the model's ``<option timestep>``.
         num_threads: Threads stepping the worlds (``None``: one per available core).
+        memory_kib: Arena of each world for contacts, constraints and solver scratch
+            space, in KiB (MJCF's ``<size memory>``). ``None`` keeps the model's: MuJoCo's
+            own default reserves several MiB per world, which thousands of worlds
+            multiply into tens of GiB. Too small, and the step fails naming this field.
         render: Frame size and camera of ``--video`` and ``--vis``.
     """
 
     model: Name = "gymnasium:envs/mujoco/assets/half_cheetah.xml"
     dt: PositiveFloat = 0.01
     num_threads: PositiveInt | None = None
+    memory_kib: PositiveInt | None = None
     render: MujocoRenderCfg = field(default_factory=MujocoRenderCfg)
 
 

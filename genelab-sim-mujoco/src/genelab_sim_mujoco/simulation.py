@@ -41,7 +41,7 @@ class MujocoSimulation(Simulation):
 
     def __init__(self, cfg: MujocoSimulationCfg, device: torch.device) -> None:
         super().__init__(cfg, device)
-        self.model = _load_model(cfg.model)
+        self.model = _load_model(cfg.model, cfg.memory_kib)
         self.model.opt.timestep = cfg.dt
         self._joint_names = _qpos_names(self.model)
         self._body_names = tuple(self.model.body(b).name or f"body{b}"
@@ -160,18 +160,24 @@ class MujocoSimulation(Simulation):
 
     def _run(self, work: Callable[[list[int]], None], ids: list[int] | None) -> None:
         """``work(chunk)`` over the worlds ``ids`` (``None``: all), one chunk per thread;
-        the calling thread takes the last one."""
+        the calling thread takes the last one. MuJoCo's fatal errors (a world's arena
+        full) become one :class:`GenelabError` once every chunk has finished."""
         self._version += 1
         chunks = self._chunks if ids is None else [
             c.tolist() for c in np.array_split(np.asarray(ids), self._threads) if c.size]
         if self._pool is None or len(chunks) == 1:
-            for chunk in chunks:
-                work(chunk)
-            return
-        futures = [self._pool.submit(work, chunk) for chunk in chunks[:-1]]
-        work(chunks[-1])
-        for future in futures:
-            future.result()
+            calls = [lambda chunk=chunk: work(chunk) for chunk in chunks]
+        else:
+            futures = [self._pool.submit(work, chunk) for chunk in chunks[:-1]]
+            calls = [lambda: work(chunks[-1]), *(future.result for future in futures)]
+        failure: mujoco.FatalError | None = None
+        for call in calls:
+            try:
+                call()
+            except mujoco.FatalError as error:
+                failure = failure or error
+        if failure is not None:
+            raise GenelabError(_fatal_error_line(failure, self.cfg.memory_kib)) from None
 
     # -- what terms read -----------------------------------------------------------------
 
@@ -330,24 +336,46 @@ def _qpos_names(m: mujoco.MjModel) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _load_model(reference: str) -> mujoco.MjModel:
-    """Compile the MJCF file ``reference`` names. The compiler's warnings become Python
-    warnings instead of lines on stderr and a ``MUJOCO_LOG.TXT`` in the working
-    directory; its deprecation notices (gymnasium's files carry one) are dropped."""
+def _load_model(reference: str, memory_kib: int | None) -> mujoco.MjModel:
+    """Compile the MJCF file ``reference`` names, with an arena of ``memory_kib`` per
+    world if given. The compiler's warnings become Python warnings instead of lines on
+    stderr and a ``MUJOCO_LOG.TXT`` in the working directory; its deprecation notices
+    (gymnasium's files carry one) are dropped."""
     path = resolve_model_path(reference)
     notices: list[str] = []
     previous = mujoco.get_mju_user_warning()
     mujoco.set_mju_user_warning(notices.append)
     try:
-        return mujoco.MjModel.from_xml_path(str(path))
-    except ValueError as error:  # MuJoCo's parse and compile errors
-        first = str(error).strip().splitlines()[0] if str(error).strip() else "invalid"
-        raise GenelabError(f"env.sim.model '{reference}': {first}") from None
+        with warnings.catch_warnings(record=True) as caught:  # the compiler's own
+            warnings.simplefilter("always")
+            spec = mujoco.MjSpec.from_file(str(path))
+            if memory_kib is not None:
+                spec.memory = memory_kib * 1024
+            model = spec.compile()
+        notices.extend(str(warning.message) for warning in caught)
+        return model
+    except (ValueError, mujoco.FatalError) as error:  # parse and compile errors
+        raise GenelabError(f"env.sim.model '{reference}': "
+                           f"{_fatal_error_line(error, memory_kib)}") from None
     finally:
         mujoco.set_mju_user_warning(previous)
         for notice in notices:
             if "deprecated" not in notice:
                 warnings.warn(f"MuJoCo compiling {path.name}: {notice}", stacklevel=3)
+
+
+def _fatal_error_line(error: Exception, memory_kib: int | None) -> str:
+    """MuJoCo's error as one line; an arena too small for the model names the field
+    that sizes it."""
+    text = str(error).strip()
+    first = text.splitlines()[0].removeprefix("Error: ") if text else "invalid"
+    if "out of memory" in text or "stack overflow" in text:
+        size = "the model's size" if memory_kib is None else f"{memory_kib} KiB"
+        return (f"MuJoCo: {first} (the arena of one world, {size}, is too small: "
+                f"raise env.sim.memory_kib)")
+    if "allocate memory" in text and memory_kib is not None:
+        return f"MuJoCo: {first} ({memory_kib} KiB per world: lower env.sim.memory_kib)"
+    return first
 
 
 def _ids(env_ids: torch.Tensor) -> np.ndarray:
