@@ -26,7 +26,7 @@ PROGRESS = re.compile(r"^it (\d+)/\d+ .*\| reward (-?[\d,.]+) ")
 def genelab_time(target: float, limit: float) -> tuple[float | None, str]:
     """Seconds until ``genelab train`` reports ``target``, and the last progress line."""
     command = [sys.executable, "-m", "genelab", "train", "GeneLab-HalfCheetah-v0",
-               "--agent.max_iterations", "2000", "--env.seed", "0"]
+               "--agent.max_iterations", "2000", "--seed", "0"]
     start, last = time.perf_counter(), ""
     with tempfile.TemporaryDirectory() as work, subprocess.Popen(
             command, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

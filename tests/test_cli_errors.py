@@ -116,6 +116,8 @@ FLAGS = {
     "seed-negative": Case((*TRAIN, "--seed=-1"), ("--seed -1", "must be >= 0")),
     "num-envs-zero": Case((*TRAIN, "--num-envs", "0"), ("--num-envs 0", "must be >= 1")),
     "num-envs-word": Case((*TRAIN, "--num-envs", "abc"), ("--num-envs", "valid integer")),
+    "train-env-seed": Case(("train", CARTPOLE, "--max-iterations", "1", "--env.seed", "3"),
+                           ("--env.seed", "--seed")),
     "max-iterations-zero": Case(("train", CARTPOLE, "--max-iterations", "0"),
                                 ("--max-iterations 0",)),
     "unknown-flag": Case((*TRAIN, "--bogus"), ("--bogus",)),

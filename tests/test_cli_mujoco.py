@@ -56,7 +56,7 @@ def test_half_cheetah_learns_with_the_default_preset(genelab, tmp_path):
     """Random actions score about -280 over an episode; 160 PPO iterations (64 envs x 32
     steps, about 330k env steps, about a minute here) must run clearly forward."""
     result = genelab("train", "GeneLab-HalfCheetah-v0", "--agent.max_iterations", "160",
-                     "--env.seed", "1", timeout=900)
+                     "--seed", "1", timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     match = re.search(r"mean reward (-?[\d.,]+)", result.stdout.splitlines()[-2])
     assert match, result.stdout[-2000:]

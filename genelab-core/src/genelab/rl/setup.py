@@ -96,6 +96,9 @@ def resolve_train(task_id: str, *, preset: str | None = None,
     "latest" or a number).
     """
     task = TASKS.get(task_id)
+    if any(override.path == "env.seed" for override in overrides):
+        raise GenelabError("--env.seed: training seeds its envs from the agent's seed (plus "
+                           "the rank under --gpus); set --seed or --agent.seed instead")
     source = None
     if resume or checkpoint:
         source = resolve_checkpoint(checkpoint or "latest", task_id=task_id, log_root=log_root,
