@@ -53,12 +53,13 @@ def test_without_a_usable_gl_backend_the_error_is_one_line(genelab, assert_one_l
 
 @pytest.mark.learning
 def test_half_cheetah_learns_with_the_default_preset(genelab, tmp_path):
-    """Random actions score about -280 over an episode; 160 PPO iterations (64 envs x 32
-    steps, about 330k env steps, about a minute here) must run clearly forward."""
-    result = genelab("train", "GeneLab-HalfCheetah-v0", "--agent.max_iterations", "160",
+    """Random actions score about -280 over an episode; 100 PPO iterations (64 envs x 32
+    steps, about 200k env steps, well under a minute here) must run clearly forward:
+    rsl_rl's mean over the last 100 episodes, last updated at iteration 93."""
+    result = genelab("train", "GeneLab-HalfCheetah-v0", "--agent.max_iterations", "100",
                      "--seed", "1", timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     match = re.search(r"mean reward (-?[\d.,]+)", result.stdout.splitlines()[-2])
     assert match, result.stdout[-2000:]
     mean_return = float(match.group(1).replace(",", ""))
-    assert mean_return > 300.0, result.stdout[-2000:]
+    assert mean_return > 800.0, result.stdout[-2000:]
