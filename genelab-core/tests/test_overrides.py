@@ -10,6 +10,7 @@ import pytest
 from genelab.overrides import (
     OverrideError,
     apply_overrides,
+    coerce,
     iter_overridable,
     parse_override_args,
 )
@@ -122,3 +123,21 @@ def test_iter_overridable_lists_leaves_with_types():
     assert paths["env.sim.dt"] == (float, 0.02)
     assert paths["env.rewards.alive.weight"] == (float, 1.0)
     assert "env.sim" not in paths
+
+
+@pytest.mark.parametrize(("raw", "hint", "expected"), [
+    ("[(1, 2), (3, 4)]", list[tuple[float, float]], [(1.0, 2.0), (3.0, 4.0)]),
+    ("[[1, 2], [3]]", list[list[int]], [[1, 2], [3]]),
+    ("[1, 2], [3]", list[list[int]], [[1, 2], [3]]),
+    ('["a,b", "c"]', list[str], ["a,b", "c"]),
+    ("['x', 'y']", list[str], ["x", "y"]),
+    ("[]", list[int], []),
+])
+def test_nested_and_quoted_sequence_items_split_only_at_top_level(raw, hint, expected):
+    assert coerce(raw, hint, None, "x") == expected
+
+
+@pytest.mark.parametrize("raw", ["[1, 2", "[1, 2]]", "['a, 2]"])
+def test_unbalanced_sequences_are_one_clear_error(raw):
+    with pytest.raises(OverrideError, match=r"bad value .* for --x: expected list\[int\]"):
+        coerce(raw, list[int], None, "x")

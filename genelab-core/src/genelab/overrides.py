@@ -197,10 +197,44 @@ def _coerce(raw: str, hint: Any) -> Any:
 
 
 def _split_sequence(raw: str) -> list[str]:
+    """The top-level items of ``[a, b]``, ``(a, b)`` or ``a, b``: commas inside nested
+    brackets or quotes do not split, and one pair of quotes around an item is dropped."""
     text = raw.strip()
-    if text[:1] in "[(" and text[-1:] in "])":
-        text = text[1:-1]
-    return [item.strip().strip("'\"") for item in text.split(",") if item.strip()]
+    items = _top_level_items(text)
+    if len(items) == 1 and text[:1] in "[(" and text[-1:] == {"[": "]", "(": ")"}[text[0]]:
+        items = _top_level_items(text[1:-1])
+    return [_unquote(item) for item in items if item.strip()]
+
+
+def _top_level_items(text: str) -> list[str]:
+    items, current, depth, quote = [], [], 0, ""
+    for char in text:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "[(":
+            depth += 1
+        elif char in "])":
+            depth -= 1
+            if depth < 0:
+                raise ValueError(f"unbalanced '{char}'")
+        elif char == "," and depth == 0:
+            items.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    if depth or quote:
+        raise ValueError("unbalanced brackets" if depth else f"unclosed {quote}")
+    items.append("".join(current))
+    return items
+
+
+def _unquote(item: str) -> str:
+    item = item.strip()
+    if len(item) >= 2 and item[0] == item[-1] and item[0] in "'\"":
+        return item[1:-1]
+    return item
 
 
 def _is_node(value: Any) -> bool:
