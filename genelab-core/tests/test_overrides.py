@@ -132,12 +132,13 @@ def test_iter_overridable_lists_leaves_with_types():
     ('["a,b", "c"]', list[str], ["a,b", "c"]),
     ("['x', 'y']", list[str], ["x", "y"]),
     ("[]", list[int], []),
+    ("", list[int], []),
 ])
 def test_nested_and_quoted_sequence_items_split_only_at_top_level(raw, hint, expected):
     assert coerce(raw, hint, None, "x") == expected
 
 
-@pytest.mark.parametrize("raw", ["[1, 2", "[1, 2]]", "['a, 2]"])
+@pytest.mark.parametrize("raw", ["[1, 2", "[1, 2]]", "['a, 2]", "[x]", "(1, 2"])
 def test_unbalanced_sequences_are_one_clear_error(raw):
     with pytest.raises(OverrideError, match=r"bad value .* for --x: expected list\[int\]"):
         coerce(raw, list[int], None, "x")

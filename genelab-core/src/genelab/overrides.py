@@ -201,7 +201,7 @@ def _split_sequence(raw: str) -> list[str]:
     brackets or quotes do not split, and one pair of quotes around an item is dropped."""
     text = raw.strip()
     items = _top_level_items(text)
-    if len(items) == 1 and text[:1] in "[(" and text[-1:] == {"[": "]", "(": ")"}[text[0]]:
+    if len(items) == 1 and (text[:1], text[-1:]) in (("[", "]"), ("(", ")")):
         items = _top_level_items(text[1:-1])
     return [_unquote(item) for item in items if item.strip()]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
 import numpy as np
@@ -165,19 +165,20 @@ class MujocoSimulation(Simulation):
         self._version += 1
         chunks = self._chunks if ids is None else [
             c.tolist() for c in np.array_split(np.asarray(ids), self._threads) if c.size]
-        if self._pool is None or len(chunks) == 1:
-            calls = [lambda chunk=chunk: work(chunk) for chunk in chunks]
-        else:
+        try:
+            if self._pool is None or len(chunks) == 1:
+                for chunk in chunks:
+                    work(chunk)
+                return
             futures = [self._pool.submit(work, chunk) for chunk in chunks[:-1]]
-            calls = [lambda: work(chunks[-1]), *(future.result for future in futures)]
-        failure: mujoco.FatalError | None = None
-        for call in calls:
             try:
-                call()
-            except mujoco.FatalError as error:
-                failure = failure or error
-        if failure is not None:
-            raise GenelabError(_fatal_error_line(failure, self.cfg.memory_kib)) from None
+                work(chunks[-1])
+            finally:
+                wait(futures)  # no chunk outlives the call, even when one failed
+            for future in futures:
+                future.result()
+        except mujoco.FatalError as error:
+            raise GenelabError(_fatal_error_line(error, self.cfg.memory_kib)) from None
 
     # -- what terms read -----------------------------------------------------------------
 
