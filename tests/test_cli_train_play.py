@@ -52,6 +52,14 @@ def test_train_writes_params_checkpoints_and_events(trained):
     assert list(run.rglob("events.out.tfevents.*"))
     assert f"run: {run.relative_to(root)}" in result.stdout or str(run) in result.stdout
     assert "play it: genelab play" in result.stdout
+    table = result.stdout.split("where the training time went")[1].splitlines()
+    rows = {line[:18].strip(): float(line[18:].split()[0]) for line in table[1:7]}
+    assert list(rows) == ["env stepping", "acting", "learning update", "checkpoints", "logging",
+                          "other"]
+    timings = info["result"]["timings"]  # the same figures, in run.json
+    assert rows["env stepping"] == pytest.approx(timings["env"], abs=0.006) and timings["env"] > 0
+    assert sum(rows.values()) == pytest.approx(timings["training"], abs=0.05)
+    assert info["result"]["iterations"] == 3 and info["result"]["env_steps"] == 3 * 8 * 8
 
 
 def test_resume_continues_iteration_numbers(trained, genelab):

@@ -9,16 +9,8 @@ import pytest
 import torch
 from genelab.envs import ManagerBasedRlEnv
 from genelab.errors import GenelabError
-from genelab.testing import StopAt, crash, press_ctrl_c
+from genelab.testing import StopAt, crash, metric_steps, press_ctrl_c
 from genelab_backend_rslrl.backend import RslRlBackend
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-
-
-def scalars(run_dir: Path) -> dict[str, list[int]]:
-    """TensorBoard tag -> logged steps."""
-    events = EventAccumulator(str(run_dir))
-    events.Reload()
-    return {tag: [e.step for e in events.Scalars(tag)] for tag in events.Tags()["scalars"]}
 
 
 def checkpoints(run_dir: Path) -> list[str]:
@@ -29,13 +21,14 @@ def test_short_run_writes_checkpoints_events_and_progress(cartpole_run) -> None:
     run_dir = cartpole_run.run_dir
     assert checkpoints(run_dir) == ["model_0.pt", "model_2.pt"]
     assert not [p for p in run_dir.iterdir() if p.name.endswith(".tmp")]
-    tags = scalars(run_dir)
-    for tag in ("Train/mean_reward", "Train/mean_episode_length", "Loss/surrogate",
-                "Perf/total_fps"):
-        assert tags[tag] == [0, 1, 2], tag
-    assert any(tag.startswith("Episode_Reward/") for tag in tags)
-    progress = cartpole_run.ctx.progress
     steps = 8 * cartpole_run.agent_cfg.steps_per_iteration
+    tags = metric_steps(run_dir)  # core's schema, rsl_rl's losses renamed into it
+    for tag in ("Loss/policy", "Loss/value", "Train/learning_rate", "Perf/steps_per_s",
+                "Time/elapsed_s"):
+        assert tags[tag] == [steps, 2 * steps, 3 * steps], tag
+    assert tags["Episode/return"][-1] == tags["Episode_Reward/alive"][-1] == 3 * steps
+    assert not [tag for tag in tags if tag.startswith(("Train/mean", "Perf/total"))]
+    progress = cartpole_run.ctx.progress
     assert (progress.first_iteration, progress.total_iterations) == (0, 3)
     assert progress.last.iteration == 2 and progress.last.env_steps == 3 * steps
     assert 0 < progress.last.mean_episode_length <= 10  # the 10-step time limit
@@ -54,8 +47,8 @@ def test_resume_continues_iterations_counters_and_weights(cartpole_run, train, t
     ctx = train(agent_cfg, resume_from=checkpoint)
     assert checkpoints(ctx.run_dir) == ["model_3.pt", "model_4.pt"]
     assert (ctx.progress.first_iteration, ctx.progress.total_iterations) == (3, 5)
-    assert scalars(ctx.run_dir)["Train/mean_reward"] == [3, 4]
     steps = 8 * agent_cfg.steps_per_iteration
+    assert metric_steps(ctx.run_dir)["Perf/steps_per_s"] == [4 * steps, 5 * steps]
     before = torch.load(checkpoint, weights_only=False)
     after = torch.load(ctx.run_dir / "model_4.pt", weights_only=False)
     assert after["iter"] == 4 and after["infos"]["env_steps"] == 5 * steps
@@ -108,7 +101,8 @@ def test_interrupted_training_leaves_final_checkpoint(train, tiny_agent, tmp_pat
     run_dir = tmp_path / "run0"  # where the train fixture put its first run
     assert checkpoints(run_dir) == ["model_0.pt", "model_1.pt"]
     assert torch.load(run_dir / "model_1.pt", weights_only=False)["iter"] == 1
-    assert scalars(run_dir)["Train/mean_reward"] == [0, 1]
+    steps = 8 * agent_cfg.steps_per_iteration
+    assert metric_steps(run_dir)["Perf/steps_per_s"] == [steps, 2 * steps]
 
 
 def test_validate_rejects_unsplittable_rollout(tiny_agent, short_env) -> None:

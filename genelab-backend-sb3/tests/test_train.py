@@ -7,21 +7,13 @@ from pathlib import Path
 import pytest
 import torch
 from genelab.errors import GenelabError
-from genelab.testing import StopAt, crash, press_ctrl_c
+from genelab.testing import StopAt, crash, metric_steps, press_ctrl_c
 from genelab_backend_sb3.checkpoints import load_checkpoint
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 RUNS = ("PPO", "A2C", "SAC", "TD3", "DDPG", "HER")
 STEPS = 8  # the tiny agent's steps_per_iteration
 ENVS = 8  # the short env's num_envs
 BATCH = STEPS * ENVS  # env steps (SB3 num_timesteps) per iteration
-
-
-def scalars(run_dir: Path) -> dict[str, list[int]]:
-    """TensorBoard tag -> logged steps."""
-    events = EventAccumulator(str(run_dir))
-    events.Reload()
-    return {tag: [e.step for e in events.Scalars(tag)] for tag in events.Tags()["scalars"]}
 
 
 def files(run_dir: Path, pattern: str = "model_*.zip") -> list[str]:
@@ -47,15 +39,14 @@ def test_short_run_writes_checkpoints_events_and_progress(trained_runs, name) ->
     # only the latest checkpoint keeps the (large) replay buffer
     assert files(run_dir, "replay_buffer_*.pt") == ([f"replay_buffer_{3 * BATCH}.pt"]
                                                      if off_policy else [])
-    tags = scalars(run_dir)  # SB3's own scalars, once per iteration at its num_timesteps
-    assert tags["time/fps"] == [BATCH, 2 * BATCH, 3 * BATCH]
-    assert tags["rollout/ep_len_mean"][-1] == 3 * BATCH  # episodes ended (10-step limit)
-    assert any(tag.startswith("train/") for tag in tags)
-    # the env's per-term episode statistics, like every backend logs them
+    tags = metric_steps(run_dir)  # core's schema once per iteration, SB3's train/* renamed into it
+    assert tags["Perf/steps_per_s"] == tags["Time/elapsed_s"] == [BATCH, 2 * BATCH, 3 * BATCH]
+    assert tags["Episode/length"][-1] == 3 * BATCH  # episodes ended (10-step limit)
     assert tags["Episode_Termination/time_out"] == [2 * BATCH, 3 * BATCH]  # none end at first
-    assert any(tag.startswith("Episode_Reward/") for tag in tags)
+    assert any(tag.startswith("Loss/") for tag in tags)
+    assert not [tag for tag in tags if tag.startswith(("rollout/", "time/", "train/"))]
     if name == "HER":
-        assert tags["rollout/success_rate"][-1] == 3 * BATCH
+        assert tags["Episode/success_rate"][-1] == 3 * BATCH
     progress = run.ctx.progress
     assert (progress.first_iteration, progress.total_iterations) == (0, 3)
     assert progress.last.iteration == 2 and progress.last.env_steps == 3 * BATCH
@@ -81,7 +72,7 @@ def test_resume_continues_counters_weights_optimizer_and_replay(trained_runs, tr
     assert ctx.progress.last.env_steps == 5 * BATCH
     progress = ctx.progress.stream.getvalue().splitlines()
     assert "reward - |" not in progress[0]  # the checkpoint's recent episodes carry over
-    assert scalars(ctx.run_dir)["time/fps"] == [4 * BATCH, 5 * BATCH]
+    assert metric_steps(ctx.run_dir)["Perf/steps_per_s"] == [4 * BATCH, 5 * BATCH]
     last = ctx.run_dir / "checkpoints" / f"model_{5 * BATCH}.zip"
     before, after = load_checkpoint(checkpoint, "cpu"), load_checkpoint(last, "cpu")
     assert after.meta["iteration"] == 4
@@ -150,4 +141,4 @@ def test_interrupted_training_leaves_final_checkpoint(train, tiny_agent, tmp_pat
     assert files(run_dir) == [f"model_{BATCH}.zip", f"model_{2 * BATCH}.zip"]
     checkpoint = load_checkpoint(run_dir / "checkpoints" / f"model_{2 * BATCH}.zip", "cpu")
     assert (checkpoint.meta["iteration"], checkpoint.state["counters"]["num_timesteps"]) == (1, 2 * BATCH)
-    assert scalars(run_dir)["time/fps"] == [BATCH, 2 * BATCH]
+    assert metric_steps(run_dir)["Perf/steps_per_s"] == [BATCH, 2 * BATCH]

@@ -58,7 +58,6 @@ def test_cartpole_episodes_end_with_true_terminal_observations(short_env) -> Non
     generator = torch.Generator().manual_seed(0)
     returns = np.zeros(16)
     ends = {"terminated": 0, "truncated": 0}
-    at_limit = 0
     for _ in range(25):
         action = 3 * torch.randn(16, twin.action_dim, generator=generator)
         venv.step_async(action.numpy())
@@ -78,15 +77,11 @@ def test_cartpole_episodes_end_with_true_terminal_observations(short_env) -> Non
             assert not np.array_equal(info["terminal_observation"], obs[i])
             assert info["TimeLimit.truncated"] == bool(truncated[i] and not terminated[i])
             ends["terminated" if terminated[i] else "truncated"] += 1
-            at_limit += info["episode"]["l"] == 10  # the time-out term fired (maybe a fall too)
             assert info["episode"]["l"] == int(extras["episode_length"][i])
             assert info["episode"]["r"] == pytest.approx(returns[i], rel=1e-5)
             returns[i] = 0.0
             assert "is_success" not in info
     assert ends["terminated"] > 0 and ends["truncated"] > 0
-    log = venv.pop_episode_log()  # over every episode that ended: the shares of each end
-    assert log["Episode_Termination/time_out"] == pytest.approx(at_limit / sum(ends.values()))
-    assert venv.pop_episode_log() == {}
 
 
 def test_one_host_copy_per_step(short_env) -> None:

@@ -7,19 +7,11 @@ from pathlib import Path
 import pytest
 import torch
 from genelab.errors import GenelabError
-from genelab.testing import StopAt, crash, press_ctrl_c
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from genelab.testing import StopAt, crash, metric_steps, press_ctrl_c
 
 ALGORITHMS = ("PPO", "A2C", "SAC", "TD3", "DDPG")
 STEPS = 8  # the tiny agent's steps_per_iteration
 ENVS = 8  # the short env's num_envs
-
-
-def scalars(run_dir: Path) -> dict[str, list[int]]:
-    """TensorBoard tag -> logged steps."""
-    events = EventAccumulator(str(run_dir))
-    events.Reload()
-    return {tag: [e.step for e in events.Scalars(tag)] for tag in events.Tags()["scalars"]}
 
 
 def checkpoints(run_dir: Path) -> list[str]:
@@ -40,11 +32,12 @@ def test_short_run_writes_checkpoints_events_and_progress(trained_runs, algorith
     memories = [p.name for p in (run_dir / "checkpoints").glob("memory_*.pt")]
     off_policy = algorithm in ("SAC", "TD3", "DDPG")  # only the latest keeps its memory
     assert memories == ([f"memory_{3 * STEPS}.pt"] if off_policy else [])
-    tags = scalars(run_dir)
-    # skrl's own scalars, one point per iteration (at the iteration's last timestep)
-    assert tags["Reward / Instantaneous reward (mean)"] == [STEPS, 2 * STEPS, 3 * STEPS]
-    assert tags["Episode_Termination/time_out"][-1] == 3 * STEPS  # the env's episode stats
-    assert any(tag.startswith("Loss /") for tag in tags)
+    tags = metric_steps(run_dir)  # core's schema once per iteration, skrl's losses renamed into it
+    batch = STEPS * ENVS
+    assert tags["Perf/steps_per_s"] == [batch, 2 * batch, 3 * batch]
+    assert tags["Episode_Termination/time_out"][-1] == 3 * batch
+    assert tags["Loss/policy"] == [batch, 2 * batch, 3 * batch]
+    assert not [tag for tag in tags if " / " in tag]  # no skrl-named tags
     progress = run.ctx.progress
     assert (progress.first_iteration, progress.total_iterations) == (0, 3)
     assert progress.last.iteration == 2 and progress.last.env_steps == 3 * STEPS * ENVS
@@ -73,7 +66,7 @@ def test_resume_continues_counters_weights_and_statistics(trained_runs, train, t
     assert checkpoints(ctx.run_dir) == [f"agent_{4 * STEPS}.pt", f"agent_{5 * STEPS}.pt"]
     assert (ctx.progress.first_iteration, ctx.progress.total_iterations) == (3, 5)
     assert ctx.progress.last.env_steps == 5 * STEPS * ENVS
-    assert scalars(ctx.run_dir)["Reward / Instantaneous reward (mean)"] == [4 * STEPS, 5 * STEPS]
+    assert metric_steps(ctx.run_dir)["Perf/steps_per_s"] == [4 * STEPS * ENVS, 5 * STEPS * ENVS]
     before, after = saved(checkpoint), saved(ctx.run_dir / "checkpoints" / f"agent_{5 * STEPS}.pt")
     assert (after["genelab"]["iteration"], after["genelab"]["timestep"]) == (4, 5 * STEPS)
     assert _optimizer_steps(after) > _optimizer_steps(before) > 0
@@ -178,4 +171,4 @@ def test_interrupted_training_leaves_final_checkpoint(train, tiny_agent, tmp_pat
     run_dir = tmp_path / "run0"  # where the train fixture put its first run
     assert checkpoints(run_dir) == [f"agent_{STEPS}.pt", f"agent_{2 * STEPS}.pt"]
     assert saved(run_dir / "checkpoints" / f"agent_{2 * STEPS}.pt")["genelab"]["iteration"] == 1
-    assert scalars(run_dir)["Reward / Instantaneous reward (mean)"] == [STEPS, 2 * STEPS]
+    assert metric_steps(run_dir)["Perf/steps_per_s"] == [STEPS * ENVS, 2 * STEPS * ENVS]

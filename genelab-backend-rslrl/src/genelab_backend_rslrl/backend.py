@@ -49,7 +49,7 @@ class RslRlBackend(Backend):
     def train(self, ctx: TrainContext) -> None:
         """Train in ``ctx.run_dir`` (resuming from ``ctx.resume_from`` when set)."""
         from genelab_backend_rslrl.inference import check_compatible, load_checkpoint
-        from genelab_backend_rslrl.runner import GenelabOnPolicyRunner
+        from genelab_backend_rslrl.runner import GenelabOnPolicyRunner, schema_name
         from genelab_backend_rslrl.wrapper import RslRlVecEnvWrapper
 
         cfg = ctx.agent_cfg
@@ -57,8 +57,9 @@ class RslRlBackend(Backend):
         env = RslRlVecEnvWrapper(ctx.env, clip_actions=cfg.clip_actions)
         runner = GenelabOnPolicyRunner(env, cfg.to_rsl_rl_dict(env.observation_groups),
                                        log_dir=str(ctx.run_dir), device=ctx.device,
-                                       writer=ctx.tensorboard(), progress=ctx.progress,
-                                       snapshot=ctx.snapshot)
+                                       writer=ctx.metrics.library_writer(schema_name),
+                                       progress=ctx.progress, snapshot=ctx.snapshot,
+                                       wall_time=ctx.wall_time)
         try:
             env_restored = False  # a resumed env keeps its restored episode lengths
             if ctx.resume_from is not None:

@@ -2,8 +2,11 @@
 
 Differences from the stock runner, each at one seam:
 
-* :class:`ProgressLogger` keeps rsl_rl's TensorBoard writing but replaces its console
-  report with one :class:`~genelab.rl.progress.IterationStats` per iteration.
+* :class:`ProgressLogger` replaces rsl_rl's console report with one
+  :class:`~genelab.rl.progress.IterationStats` per iteration; its scalars go to core's
+  metrics (``TrainContext.metrics``) under the schema's names (:func:`schema_name`).
+* The algorithm's act / store and update calls are timed as the ``acting`` and
+  ``learning`` phases of the run's ``WallTime``, checkpoints as ``checkpoints``.
 * :meth:`GenelabOnPolicyRunner.save` writes atomically and adds what an exact
   continuation needs: the env-step counter, the logger's episode buffers and GeneLab's
   snapshot (random-number and env state).
@@ -13,7 +16,7 @@ Differences from the stock runner, each at one seam:
 * :meth:`GenelabOnPolicyRunner.learn` also saves after the first iteration of every
   call (as the other backends do, so a resumed run has a checkpoint early), saves
   ``model_<it>.pt`` before re-raising ``KeyboardInterrupt`` or an error (unless that
-  iteration is saved already). TensorBoard events go to the run's shared writer.
+  iteration is saved already).
 * Multi-process training (torchrun's ``WORLD_SIZE`` > 1) on CPU uses the gloo backend:
   rsl_rl only knows NCCL with one GPU per rank. Its parameter broadcast, gradient
   all-reduce and normalizer synchronisation are plain ``torch.distributed`` calls and
@@ -32,6 +35,7 @@ from typing import Any
 
 import torch
 from genelab.rl import IterationStats, TrainingProgress, deferred_interrupts, save_checkpoint_file
+from genelab.rl.timing import WallTime
 from rsl_rl.runners import OnPolicyRunner
 from rsl_rl.utils.logger import Logger
 
@@ -47,12 +51,29 @@ def _mean(values: Any) -> float | None:
     return statistics.mean(values) if len(values) else None
 
 
+#: rsl_rl's loss names -> the metrics schema's.
+_LOSSES = {"surrogate": "policy", "value_function": "value"}
+
+
+def schema_name(tag: str) -> str | None:
+    """The metrics-schema name of an rsl_rl scalar tag, or ``None`` for the episode and
+    speed statistics (``Train/*``, ``Perf/*``, ``Episode*``) that core measures itself."""
+    category, _, name = tag.partition("/")
+    if tag == "Loss/learning_rate":
+        return "Train/learning_rate"
+    if category == "Loss":
+        return f"Loss/{_LOSSES.get(name, name)}"
+    if category in ("Policy", "Rnd"):
+        return tag
+    return None
+
+
 class ProgressLogger(Logger):
     """rsl_rl's logger, reporting each iteration to a :class:`TrainingProgress`.
 
-    TensorBoard scalars are written by rsl_rl's own ``log`` into ``writer``, the run's
-    shared writer (``TrainContext.tensorboard()``; ``None`` on ranks that write nothing);
-    only its console text is dropped. ``last_iteration`` is the last iteration whose
+    rsl_rl's own ``log`` writes its scalars into ``writer``, core's
+    ``TrainContext.metrics.library_writer(schema_name)`` (``None`` on ranks that write
+    nothing); only its console text is dropped. ``last_iteration`` is the last iteration whose
     update finished; ``after_log(it)`` is called once it is reported.
     """
 
@@ -94,16 +115,19 @@ class GenelabOnPolicyRunner(OnPolicyRunner):
         train_cfg: rsl_rl's config dict (it is mutated; pass a copy).
         log_dir: Run directory for checkpoints.
         device: Torch device of the learner.
-        writer: The run's TensorBoard writer (``TrainContext.tensorboard()``); rsl_rl
-            writes checkpoints only where it has one.
+        writer: Where rsl_rl's scalars go (``TrainContext.metrics.library_writer``);
+            rsl_rl writes checkpoints only where it has one.
         progress: Receives ``start``/``update``/``finish``; ``None`` reports nothing.
         snapshot: Called at every save for GeneLab's random-number and env state
             (``TrainContext.snapshot``); ``None`` stores none.
+        wall_time: The run's ``WallTime`` (``TrainContext.wall_time``); ``None`` times
+            nothing.
     """
 
     def __init__(self, env: Any, train_cfg: dict, log_dir: str | None, device: str,
                  writer: Any = None, progress: TrainingProgress | None = None,
-                 snapshot: Callable[[], dict[str, Any]] | None = None) -> None:
+                 snapshot: Callable[[], dict[str, Any]] | None = None,
+                 wall_time: WallTime | None = None) -> None:
         with _quiet():
             super().__init__(env, train_cfg, log_dir=log_dir, device=device)
         self.logger = ProgressLogger(
@@ -113,6 +137,13 @@ class GenelabOnPolicyRunner(OnPolicyRunner):
             progress=progress, after_log=self._after_log,
         )
         self.snapshot = snapshot
+        self.wall_time = wall_time
+        if wall_time is not None:
+            alg = self.alg
+            alg.act, alg.process_env_step = (wall_time.wrap("acting", alg.act),
+                                             wall_time.wrap("acting", alg.process_env_step))
+            alg.compute_returns, alg.update = (wall_time.wrap("learning", alg.compute_returns),
+                                               wall_time.wrap("learning", alg.update))
         self._saved_iteration: int | None = None
         self._first_iteration = 0
 
@@ -146,7 +177,9 @@ class GenelabOnPolicyRunner(OnPolicyRunner):
         """Write a checkpoint atomically: rsl_rl's state (weights, optimizer, iteration),
         ``infos`` with ``env_steps`` and ``wall_time``, and under ``"genelab"`` the
         logger's episode buffers and the snapshot."""
-        with deferred_interrupts():  # Ctrl-C waits until the checkpoint is written
+        timing = (self.wall_time.phase("checkpoints") if self.wall_time is not None
+                  else contextlib.nullcontext())
+        with deferred_interrupts(), timing:  # Ctrl-C waits until the checkpoint is written
             state = self.alg.save()
             state["iter"] = self.current_learning_iteration
             state["infos"] = {"env_steps": self.logger.tot_timesteps,

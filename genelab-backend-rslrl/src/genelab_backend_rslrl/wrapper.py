@@ -23,8 +23,8 @@ class RslRlVecEnvWrapper(VecEnv):
 
     Observations are the env's own (never recomputed here), returned as a ``TensorDict``
     of groups. ``dones`` is ``terminated | truncated``; ``extras["time_outs"]`` marks the
-    truncations so PPO bootstraps them, and ``extras["log"]`` carries the env's episode
-    statistics for exactly the episodes that ended on that step.
+    truncations so PPO bootstraps them. The env's episode statistics are not passed on:
+    core's metrics count them per episode (rsl_rl would average them per step).
 
     Args:
         env: The GeneLab env (already built and seeded).
@@ -68,5 +68,4 @@ class RslRlVecEnvWrapper(VecEnv):
             clip_actions(actions, self.clip_actions)
         )
         dones = terminated | truncated
-        return (self._as_tensordict(obs), rewards, dones,
-                {"time_outs": truncated, "log": extras["log"]})
+        return self._as_tensordict(obs), rewards, dones, {"time_outs": truncated}

@@ -78,7 +78,7 @@ class Sb3Backend(Backend):
         trainer = Sb3Trainer(model, algorithm=cfg.algorithm,
                              steps_per_iteration=cfg.steps_per_iteration,
                              save_interval=cfg.save_interval, run_dir=ctx.run_dir,
-                             writer=ctx.tensorboard(), progress=ctx.progress,
+                             metrics=ctx.metrics, wall_time=ctx.wall_time, progress=ctx.progress,
                              counters=counters, snapshot=ctx.snapshot)
         trainer.train(cfg.max_iterations)
 

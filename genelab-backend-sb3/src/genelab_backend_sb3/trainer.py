@@ -1,4 +1,4 @@
-"""Training through ``model.learn()``: GeneLab iterations, progress, TensorBoard, checkpoints.
+"""Training through ``model.learn()``: GeneLab iterations, progress, metrics, checkpoints.
 
 SB3 collects ``steps_per_iteration`` vectorized steps per rollout (PPO/A2C ``n_steps``,
 SAC/TD3/DDPG ``train_freq``) and updates after each, so one SB3 rollout plus its update
@@ -15,10 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from genelab.rl import IterationStats, TrainingProgress
+from genelab.rl.metrics import TrainingMetrics
+from genelab.rl.timing import WallTime
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
-from stable_baselines3.common.logger import Logger, TensorBoardOutputFormat
+from stable_baselines3.common.logger import KVWriter, Logger
 
 from genelab_backend_sb3.checkpoints import checkpoint_path, save_checkpoint
 
@@ -39,12 +42,13 @@ class Counters:
 class Sb3Trainer:
     """Runs ``iterations`` more iterations of ``model`` and checkpoints them.
 
-    Writes TensorBoard scalars (SB3's ``rollout/*``, ``train/*``, ``time/fps``, and the
-    env's ``Episode_Reward/*`` / ``Episode_Termination/*``, at SB3's ``num_timesteps``)
-    into ``writer`` (the run's ``TrainContext.tensorboard()``) once per iteration, and
+    Hands SB3's ``train/*`` scalars to ``metrics`` under the schema's names once per
+    iteration (episode and speed statistics are core's), writes
     ``checkpoints/model_<env_steps>.zip`` after the first iteration, every
-    ``save_interval`` iterations and the last one. On Ctrl-C or an error it saves the
-    last finished iteration before re-raising.
+    ``save_interval`` iterations and the last one, and times rollouts (``acting``),
+    updates (``learning``, see :class:`IterationCallback`) and checkpoints in
+    ``wall_time``. On Ctrl-C or an error it
+    saves the last finished iteration before re-raising.
 
     Args:
         model: An SB3 model on a :class:`GenelabSb3VecEnv` (restored when resuming).
@@ -52,7 +56,8 @@ class Sb3Trainer:
         steps_per_iteration: Vectorized env steps per iteration.
         save_interval: Checkpoint every this many iterations.
         run_dir: The run directory.
-        writer: The run's TensorBoard writer.
+        metrics: The run's metrics (``TrainContext.metrics``).
+        wall_time: The run's ``WallTime`` (``TrainContext.wall_time``).
         progress: Receives ``start`` / ``update`` / ``finish``.
         counters: Counters restored from a checkpoint (a fresh run starts at zero).
         snapshot: Called at every save for GeneLab's random-number and env state
@@ -60,7 +65,8 @@ class Sb3Trainer:
     """
 
     def __init__(self, model: BaseAlgorithm, *, algorithm: str, steps_per_iteration: int,
-                 save_interval: int, run_dir: Path, writer: Any, progress: TrainingProgress,
+                 save_interval: int, run_dir: Path, metrics: TrainingMetrics,
+                 wall_time: WallTime, progress: TrainingProgress,
                  counters: Counters | None = None,
                  snapshot: Callable[[], dict[str, Any]] | None = None) -> None:
         self.model = model
@@ -73,7 +79,8 @@ class Sb3Trainer:
         self.counters = counters or Counters()
         self._saved_iteration: int | None = None
         self._env_steps = model.num_timesteps  # at the end of the last finished iteration
-        model.set_logger(Logger(str(run_dir), [SharedTensorBoardFormat(writer)]))
+        self.wall_time = wall_time
+        model.set_logger(Logger(str(run_dir), [MetricsFormat(metrics)]))
 
     def train(self, iterations: int) -> None:
         """Run ``iterations`` more iterations (continuing the counters)."""
@@ -84,7 +91,7 @@ class Sb3Trainer:
         self._start_time = time.perf_counter() - self.counters.wall_time
         budget = iterations * self.steps_per_iteration * model.n_envs
         try:
-            model.learn(budget, callback=IterationCallback(self.end_iteration),
+            model.learn(budget, callback=IterationCallback(self.end_iteration, self.wall_time),
                         reset_num_timesteps=False, log_interval=None)
         except BaseException:
             if self.counters.iteration >= first and self._saved_iteration != self.counters.iteration:
@@ -101,8 +108,6 @@ class Sb3Trainer:
         counters.iteration += 1
         counters.wall_time = time.perf_counter() - self._start_time
         self._env_steps = model.num_timesteps
-        for key, value in model.get_env().unwrapped.pop_episode_log().items():
-            model.logger.record(key, value)
         model.dump_logs()
         episodes = model.ep_info_buffer or []
         extra = {}
@@ -121,38 +126,71 @@ class Sb3Trainer:
         """Checkpoint the model at the last finished iteration; returns the file."""
         counters = self.counters
         path = checkpoint_path(self.run_dir, self.model.num_timesteps)
-        save_checkpoint(self.model, path, {
-            "algorithm": self.algorithm, "iteration": counters.iteration,
-            "env_steps": self.model.num_timesteps, "wall_time": counters.wall_time},
-            self.snapshot)
+        with self.wall_time.phase("checkpoints"):
+            save_checkpoint(self.model, path, {
+                "algorithm": self.algorithm, "iteration": counters.iteration,
+                "env_steps": self.model.num_timesteps, "wall_time": counters.wall_time},
+                self.snapshot)
         self._saved_iteration = counters.iteration
         return path
 
 
-class SharedTensorBoardFormat(TensorBoardOutputFormat):
-    """SB3's TensorBoard output into the run's shared writer (core closes it)."""
+#: SB3's ``train/*`` loss names -> the metrics schema's ``Loss/*``.
+_LOSSES = {"policy_gradient_loss": "policy", "policy_loss": "policy", "value_loss": "value",
+           "entropy_loss": "entropy", "loss": "total", "actor_loss": "actor",
+           "critic_loss": "critic", "ent_coef_loss": "entropy_coefficient"}
 
-    def __init__(self, writer: Any) -> None:
-        self.writer = writer
-        self._is_closed = False
+
+def schema_name(key: str) -> str | None:
+    """The metrics-schema name of an SB3 logger key (``train/value_loss`` -> ``Loss/value``,
+    ``train/learning_rate`` -> ``Train/learning_rate``), or ``None`` for ``rollout/*`` and
+    ``time/*``: episode and speed statistics are core's."""
+    category, _, name = key.partition("/")
+    if category != "train":
+        return None
+    return f"Loss/{_LOSSES[name]}" if name in _LOSSES else f"Train/{name}"
+
+
+class MetricsFormat(KVWriter):
+    """SB3's logger output into core's metrics, numbers only, under the schema's names."""
+
+    def __init__(self, metrics: TrainingMetrics) -> None:
+        self.metrics = metrics
+
+    def write(self, key_values: dict[str, Any], key_excluded: dict[str, Any],
+              step: int = 0) -> None:
+        """Record the numeric values of one dump (the step is core's)."""
+        for key, value in key_values.items():
+            name = schema_name(key)
+            if name is not None and isinstance(value, (int, float, np.number)):
+                self.metrics.scalar(name, value)
 
     def close(self) -> None:
-        """Leave the writer open: it is the run's, not SB3's."""
+        """Nothing to close: core writes and closes the run's events."""
 
 
 class IterationCallback(BaseCallback):
     """Calls ``on_iteration`` after every rollout's update: when the next rollout starts,
-    and once more when training ends (if a rollout ran since the last call)."""
+    and once more when training ends (if a rollout ran since the last call). Times each
+    rollout as ``acting`` and each update (from a rollout's end to the next one's start)
+    as ``learning`` in ``wall_time``."""
 
-    def __init__(self, on_iteration: Callable[[], None]) -> None:
+    def __init__(self, on_iteration: Callable[[], None], wall_time: WallTime) -> None:
         super().__init__()
         self.on_iteration = on_iteration
+        self.wall_time = wall_time
         self._pending = False
 
     def _on_rollout_start(self) -> None:
         if self._pending:
+            self.wall_time.end()  # the update
             self.on_iteration()
         self._pending = True
+        self.wall_time.begin("acting")
+
+    def _on_rollout_end(self) -> None:
+        self.wall_time.end()
+        self.wall_time.begin("learning")
 
     def _on_step(self) -> bool:
         return True
@@ -160,4 +198,5 @@ class IterationCallback(BaseCallback):
     def _on_training_end(self) -> None:
         if self._pending:
             self._pending = False
+            self.wall_time.end()
             self.on_iteration()

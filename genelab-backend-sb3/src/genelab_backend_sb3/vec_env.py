@@ -36,9 +36,8 @@ class GenelabSb3VecEnv(VecEnv):
     * ``is_success``: for goal tasks with a success term.
 
     ``env_method`` calls the batched env once (e.g. HER's ``compute_reward`` on a whole
-    batch of goals) and returns numpy results. The env's per-term episode statistics
-    (``Episode_Reward/<term>``, ``Episode_Termination/<term>``) are averaged over the
-    episodes that ended until :meth:`pop_episode_log` collects them.
+    batch of goals) and returns numpy results. The env's per-term episode statistics are
+    core's metrics (``TrainContext.metrics``), not SB3's.
 
     Args:
         env: The GeneLab env (built and seeded); it stays owned by the caller.
@@ -57,8 +56,6 @@ class GenelabSb3VecEnv(VecEnv):
         self._offsets = np.cumsum(widths)[:-1]
         self._actions: torch.Tensor | None = None
         self._start = time.perf_counter()
-        self._log_sums: dict[str, float] = {}
-        self._log_episodes = 0
         super().__init__(env.num_envs, observation_space, env.single_action_space)
 
     # -- packing: one host copy per step --------------------------------------------------
@@ -108,7 +105,6 @@ class GenelabSb3VecEnv(VecEnv):
         infos: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
         elapsed = round(time.perf_counter() - self._start, 6)
         finished = np.flatnonzero(dones)
-        self._add_episode_log(extras["log"], len(finished))
         for i in finished:
             info = infos[i]
             info["terminal_observation"] = self._unpack(final[i])
@@ -117,18 +113,6 @@ class GenelabSb3VecEnv(VecEnv):
             if success is not None:
                 info["is_success"] = bool(stats[i, 5] > 0)
         return self._unpack(packed[:, :width]), rewards, dones, infos
-
-    def _add_episode_log(self, log: dict[str, float], episodes: int) -> None:
-        for key, mean in log.items():  # means over this step's episodes: weigh by count
-            self._log_sums[key] = self._log_sums.get(key, 0.0) + mean * episodes
-        self._log_episodes += episodes if log else 0
-
-    def pop_episode_log(self) -> dict[str, float]:
-        """Mean of each episode statistic over the episodes ended since the last call."""
-        episodes = max(self._log_episodes, 1)
-        means = {key: total / episodes for key, total in self._log_sums.items()}
-        self._log_sums, self._log_episodes = {}, 0
-        return means
 
     def close(self) -> None:
         """Nothing to release: the GeneLab env belongs to the caller, who closes it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import torch
@@ -98,8 +99,8 @@ def build_agent(cfg: SkrlAgentCfg, env: GenelabSkrlWrapper, device: str | torch.
                 writer: Any = None, training: bool = True) -> Agent:
     """An initialized skrl agent for ``env``; with ``training``, also its memory.
 
-    ``writer`` (the run's ``TrainContext.tensorboard()``) receives skrl's scalars once per
-    iteration; ``None`` writes none.
+    ``writer`` (``TrainContext.metrics.library_writer(schema_name)``) receives skrl's
+    scalars once per iteration; ``None`` writes none.
     """
     device = torch.device(device)
     memory = None
@@ -116,9 +117,32 @@ def build_agent(cfg: SkrlAgentCfg, env: GenelabSkrlWrapper, device: str | torch.
     return agent
 
 
+#: skrl's tag categories that core measures itself (episode and speed statistics).
+_CORE_CATEGORIES = {"Reward", "Episode", "Stats", "Info"}
+
+
+def schema_name(tag: str) -> str | None:
+    """The metrics-schema name of a skrl tag (``"Loss / Policy loss"`` -> ``Loss/policy``,
+    ``"Learning / Learning rate"`` -> ``Train/learning_rate``), or ``None`` for the episode
+    and speed statistics that core measures itself."""
+    category, _, name = (part.strip() for part in tag.partition("/"))
+    if category in _CORE_CATEGORIES:
+        return None
+    if category == "Loss":
+        return f"Loss/{_slug(name.removesuffix(' loss'))}"
+    if category == "Learning":
+        return "Train/" + _slug(name.removeprefix("Policy "))
+    return f"{category}/{_slug(name)}"
+
+
+def _slug(text: str) -> str:
+    """``"Q1 (max)"`` -> ``q1_max``."""
+    return "_".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
 class SkrlWriter:
-    """skrl's writer interface (keyword-only ``add_scalar``) over the run's shared
-    ``SummaryWriter``; ``close`` leaves it open (core closes it)."""
+    """skrl's writer interface (keyword-only ``add_scalar``) over core's metrics
+    (``TrainContext.metrics.library_writer``)."""
 
     def __init__(self, writer: Any) -> None:
         self.writer = writer
@@ -132,5 +156,5 @@ class SkrlWriter:
         self.writer.flush()
 
     def close(self) -> None:
-        """Flush only: the writer is the run's."""
+        """Flush only: the writer is core's."""
         self.writer.flush()

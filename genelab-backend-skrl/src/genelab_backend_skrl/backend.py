@@ -90,7 +90,7 @@ class SkrlBackend(Backend):
 
     def train(self, ctx: TrainContext) -> None:
         """Train in ``ctx.run_dir`` (resuming from ``ctx.resume_from`` when set)."""
-        from genelab_backend_skrl.agents import build_agent
+        from genelab_backend_skrl.agents import build_agent, schema_name
         from genelab_backend_skrl.checkpoints import (
             check_compatible,
             load_checkpoint,
@@ -104,11 +104,12 @@ class SkrlBackend(Backend):
         assert isinstance(cfg, SkrlAgentCfg)
         with _quiet_skrl():
             env = GenelabSkrlWrapper(ctx.env)
-            agent = build_agent(cfg, env, ctx.device, writer=ctx.tensorboard())
+            agent = build_agent(cfg, env, ctx.device,
+                                writer=ctx.metrics.library_writer(schema_name))
             trainer = GenelabSkrlTrainer(
                 env, agent, algorithm=cfg.algorithm, steps_per_iteration=cfg.steps_per_iteration,
                 save_interval=cfg.save_interval, run_dir=ctx.run_dir, progress=ctx.progress,
-                snapshot=ctx.snapshot)
+                snapshot=ctx.snapshot, wall_time=ctx.wall_time)
             if ctx.resume_from is not None:
                 state = load_checkpoint(ctx.resume_from, ctx.device)
                 check_compatible(agent, state, algorithm=cfg.algorithm, task_id=ctx.task_id,

@@ -25,6 +25,7 @@ from typing import Any
 
 import torch
 from genelab.rl import IterationStats, TrainingProgress, deferred_interrupts
+from genelab.rl.timing import WallTime
 from skrl.agents.torch import Agent
 
 from genelab_backend_skrl.checkpoints import checkpoint_path, save_checkpoint, save_memory
@@ -71,12 +72,15 @@ class GenelabSkrlTrainer:
         progress: Receives ``start``/``update``/``finish``.
         snapshot: Called at every save for GeneLab's random-number and env state
             (``TrainContext.snapshot``); ``None`` stores none.
+        wall_time: Times acting, learning and checkpoints (``TrainContext.wall_time``);
+            ``None``: a fresh one nobody reads.
     """
 
     def __init__(self, env: GenelabSkrlWrapper, agent: Agent, *, algorithm: str,
                  steps_per_iteration: int, save_interval: int, run_dir: Path | None,
                  progress: TrainingProgress,
-                 snapshot: Callable[[], dict[str, Any]] | None = None) -> None:
+                 snapshot: Callable[[], dict[str, Any]] | None = None,
+                 wall_time: WallTime | None = None) -> None:
         self.env = env
         self.agent = agent
         self.algorithm = algorithm
@@ -86,6 +90,7 @@ class GenelabSkrlTrainer:
         self.progress = progress
         self.counters = Counters()
         self.snapshot = snapshot
+        self.wall_time = wall_time or WallTime()
         self.returns: collections.deque[float] = collections.deque(maxlen=100)
         self.lengths: collections.deque[float] = collections.deque(maxlen=100)
         env.reset()
@@ -109,9 +114,10 @@ class GenelabSkrlTrainer:
         observations of finished envs. Returns the env's ``(rewards, terminated, truncated,
         info)`` of this step as the wrapper gave them.
         """
-        agent = self.agent
-        agent.pre_interaction(timestep=timestep, timesteps=timesteps)
-        with torch.no_grad():
+        agent, wall_time = self.agent, self.wall_time
+        with wall_time.phase("learning"):
+            agent.pre_interaction(timestep=timestep, timesteps=timesteps)
+        with torch.no_grad(), wall_time.phase("acting"):  # the env step inside is "env"
             actions, _ = agent.act(self._obs, self._states, timestep=timestep,
                                    timesteps=timesteps)
             obs, rewards, terminated, truncated, info = self.env.step(actions)
@@ -121,9 +127,8 @@ class GenelabSkrlTrainer:
                 next_observations=info["final_observations"], next_states=info["final_states"],
                 terminated=terminated, truncated=truncated, infos=info, timestep=timestep,
                 timesteps=timesteps)
-            for key, value in info["log"].items():
-                agent.track_data(key, float(value))
-        agent.post_interaction(timestep=timestep, timesteps=timesteps)
+        with wall_time.phase("learning"):  # the update, and skrl writing its scalars
+            agent.post_interaction(timestep=timestep, timesteps=timesteps)
         self._obs, self._states = obs, self.env.state()
         done = (terminated | truncated).view(-1)
         if done.any():
@@ -166,7 +171,7 @@ class GenelabSkrlTrainer:
         memory; Ctrl-C waits until both are written); returns the file."""
         counters = self.counters
         path = checkpoint_path(self.run_dir, counters.timestep)
-        with deferred_interrupts():
+        with deferred_interrupts(), self.wall_time.phase("checkpoints"):
             save_checkpoint(self.agent, path, {
                 "algorithm": self.algorithm, "iteration": counters.iteration,
                 "timestep": counters.timestep, "env_steps": counters.timestep * self.env.num_envs,

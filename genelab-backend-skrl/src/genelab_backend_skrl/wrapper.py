@@ -23,7 +23,7 @@ class GenelabSkrlWrapper(Wrapper):
     pre-reset observation of envs that finished is in ``info["final_observations"]`` (and
     ``info["final_states"]``): that is the ``next_observations`` a transition must store,
     so time-outs bootstrap from the state the episode actually reached. ``info`` also
-    carries the env's ``log``, ``episode_return`` and ``episode_length``.
+    carries the env's ``episode_return`` and ``episode_length``.
 
     Args:
         env: The GeneLab env (built and seeded).
@@ -69,7 +69,6 @@ class GenelabSkrlWrapper(Wrapper):
         info = {
             "final_observations": final[POLICY_GROUP],
             "final_states": self._states_of(final),
-            "log": extras["log"],
             "episode_return": extras["episode_return"],
             "episode_length": extras["episode_length"],
         }

@@ -207,10 +207,14 @@ class Run:
             return "running" if isinstance(pid, int) and process_alive(pid) else "interrupted"
         return "complete" if status == "complete" else "interrupted"
 
-    def mark(self, status: str) -> None:
-        """Record how the run ended (``complete``, ``interrupted`` or ``failed``)."""
+    def mark(self, status: str, result: dict[str, Any] | None = None) -> None:
+        """Record how the run ended (``complete``, ``interrupted`` or ``failed``) and, under
+        ``result``, what it reached (iterations, env steps, final mean return and episode
+        length, seconds and where they went)."""
         info = {**self.info, "status": status,
                 "ended": datetime.now().isoformat(timespec="seconds")}
+        if result is not None:
+            info["result"] = result
         write_json(self.path / "params" / "run.json", info)
         object.__setattr__(self, "info", info)
 

@@ -106,16 +106,17 @@ class CemBackend(Backend):
             nonlocal saved
             if ctx.rank != 0 or saved == done_iteration:
                 return
-            save_checkpoint_file({
-                "mean": mean, "std": std, "iteration": done_iteration, "env_steps": env_steps,
-                "obs_dim": obs_dim, "action_dim": action_dim, "population": population,
-                "episodes": {"returns": list(returns), "lengths": list(lengths)},
-                "snapshot": ctx.snapshot(),
-            }, ctx.run_dir / f"cem_{done_iteration}.pt")
+            with ctx.wall_time.phase("checkpoints"):
+                save_checkpoint_file({
+                    "mean": mean, "std": std, "iteration": done_iteration,
+                    "env_steps": env_steps, "obs_dim": obs_dim, "action_dim": action_dim,
+                    "population": population,
+                    "episodes": {"returns": list(returns), "lengths": list(lengths)},
+                    "snapshot": ctx.snapshot(),
+                }, ctx.run_dir / f"cem_{done_iteration}.pt")
             saved = done_iteration
 
         ctx.progress.start(first, last, env_steps)
-        writer = ctx.tensorboard()
         try:
             with torch.no_grad():
                 for iteration in range(first, last):
@@ -134,8 +135,9 @@ class CemBackend(Backend):
                             lengths.extend(extras["episode_length"][done].float().tolist())
                     # env i ran candidate i % population: rows of the view are env blocks
                     fitness = reward_sum.view(-1, population).mean(dim=0) / cfg.steps_per_iteration
-                    new_mean, new_std, elites = refit(candidates, fitness, cfg.num_elites,
-                                                      cfg.min_std)
+                    with ctx.wall_time.phase("learning"):
+                        new_mean, new_std, elites = refit(candidates, fitness, cfg.num_elites,
+                                                          cfg.min_std)
                     mean, std, env_steps, done_iteration = (
                         new_mean, new_std, env_steps + cfg.steps_per_iteration * num_envs, iteration)
                     stats = IterationStats(
@@ -145,13 +147,8 @@ class CemBackend(Backend):
                                "elite_fitness": float(fitness[elites].mean()),
                                "mean_fitness": float(fitness.mean()),
                                "std_mean": float(std.mean())})
-                    if writer is not None:
-                        scalars = {"Train/mean_reward": stats.mean_reward,
-                                   "Train/mean_episode_length": stats.mean_episode_length,
-                                   **{f"CEM/{k}": v for k, v in stats.extra.items()}}
-                        for tag, value in scalars.items():
-                            if value is not None:
-                                writer.add_scalar(tag, value, iteration)
+                    for name, value in stats.extra.items():  # episode statistics are core's
+                        ctx.metrics.scalar(f"CEM/{name}", value)
                     ctx.progress.update(stats)  # raises TrainingInterrupted on Ctrl-C
                     finished = iteration - first + 1
                     if finished == 1 or finished % cfg.save_interval == 0 or iteration == last - 1:

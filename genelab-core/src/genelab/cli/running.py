@@ -93,7 +93,11 @@ def train(
 
 
 def _report(result: TrainResult, log_dir: Path) -> None:
-    """The summary line, and how to play or continue the run."""
+    """The summary line, where the wall time went, and how to play or continue the run."""
+    if result.timings and result.iterations:
+        from genelab.rl.timing import format_breakdown
+
+        typer.echo(format_breakdown(result.timings))
     if result.status == "interrupted":
         if result.checkpoint is None:
             typer.echo("interrupted before the first iteration ended; nothing was saved",

@@ -15,7 +15,9 @@ from genelab.rl.config import BackendConfig
 if TYPE_CHECKING:
     from torch.utils.tensorboard import SummaryWriter
 
+    from genelab.rl.metrics import TrainingMetrics
     from genelab.rl.progress import TrainingProgress
+    from genelab.rl.timing import WallTime
 
 #: A batched policy: observation groups in, actions ``(num_envs, action_dim)`` out.
 Policy = Callable[[dict[str, Any]], Any]
@@ -41,8 +43,15 @@ class TrainContext:
         world_size: Number of training processes.
 
     For an exact resume a backend stores :meth:`snapshot` in every checkpoint and, when
-    resuming, passes it to :meth:`restore_snapshot` once everything is built. TensorBoard
-    scalars go through :meth:`tensorboard`, the run's one writer.
+    resuming, passes it to :meth:`restore_snapshot` once everything is built.
+
+    Core builds two more attributes: ``metrics`` (:class:`genelab.rl.metrics.TrainingMetrics`)
+    writes the run's scalars in one schema for every backend at each iteration end (the
+    episode statistics are core's own; a backend adds its losses and learning rate
+    there, never its own copies of episode or speed statistics), and ``wall_time``
+    (:class:`genelab.rl.timing.WallTime`), where a backend times its ``acting``,
+    ``learning`` and ``checkpoints`` phases (core times ``env`` and ``logging``) for the
+    end-of-run table.
     """
 
     task_id: str
@@ -55,14 +64,23 @@ class TrainContext:
     resume_from: Path | None = None
     rank: int = 0
     world_size: int = 1
+    wall_time: WallTime = field(init=False, repr=False)
+    metrics: TrainingMetrics = field(init=False, repr=False)
     _iteration_end: tuple[Any, ...] | None = field(default=None, init=False, repr=False)
     _writer: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        listeners = self.progress.on_iteration  # one context per run: drop an earlier one's
-        listeners[:] = [f for f in listeners if not isinstance(getattr(f, "__self__", None),
-                                                               TrainContext)]
-        listeners.append(self._iteration_ended)
+        from genelab.rl.metrics import TrainingMetrics
+        from genelab.rl.timing import WallTime
+
+        self.wall_time = WallTime()
+        self.metrics = TrainingMetrics(self.tensorboard, self.env, self.wall_time)
+        progress = self.progress  # one context per run: drop an earlier one's listeners
+        for listeners, listener in ((progress.on_start, self._training_started),
+                                    (progress.on_iteration, self._iteration_ended)):
+            listeners[:] = [f for f in listeners if not isinstance(
+                getattr(f, "__self__", None), TrainContext)]
+            listeners.append(listener)
 
     def tensorboard(self) -> SummaryWriter | None:
         """The run's TensorBoard writer (a ``torch.utils.tensorboard.SummaryWriter`` in
@@ -83,8 +101,13 @@ class TrainContext:
         if writer is not None:
             writer.close()
 
+    def _training_started(self, env_steps: int) -> None:
+        self.wall_time.start()
+        self.metrics.start(env_steps)
+
     def _iteration_ended(self, stats: Any) -> None:
         self._iteration_end = self._position()
+        self.metrics.write(stats)
 
     def _position(self) -> tuple[Any, ...]:
         """Where the run stands: env steps and the generators' states."""
@@ -99,12 +122,14 @@ class TrainContext:
         Taken at an iteration end (where the progress display was last updated, with no
         env step and no random number drawn since) it makes the continuation exact; taken
         elsewhere (a forced stop, an error) it is marked inexact. Tensors, numbers and
-        strings only.
+        strings only. It also carries the training seconds so far, so ``Time/elapsed_s``
+        continues across a resume.
         """
         from genelab.rl.snapshot import capture
 
-        return capture(self.env, seed=self.agent_cfg.seed, world_size=self.world_size,
-                       exact=self._iteration_end == self._position())
+        return {**capture(self.env, seed=self.agent_cfg.seed, world_size=self.world_size,
+                          exact=self._iteration_end == self._position()),
+                "elapsed_s": self.metrics.elapsed()}
 
     def restore_snapshot(self, snapshot: dict[str, Any] | None) -> bool:
         """Resume the random-number and env state of ``snapshot`` (a checkpoint's).
@@ -120,6 +145,8 @@ class TrainContext:
 
         name = self.resume_from.name if self.resume_from else "the checkpoint"
         reasons, restored = [], False
+        if is_snapshot(snapshot):
+            self.metrics.elapsed_before = float(snapshot.get("elapsed_s", 0.0))
         if not is_snapshot(snapshot):
             reasons.append("it holds no random-number and env state")
         elif self.world_size > 1 or snapshot["world_size"] > 1:

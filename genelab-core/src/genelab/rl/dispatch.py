@@ -13,7 +13,7 @@ import functools
 import os
 import random
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,8 @@ class TrainResult:
         checkpoint: Its latest checkpoint, if any.
         iterations: Iterations trained in all, earlier runs it continues included.
         remaining: Iterations of this command's budget left undone (interrupted runs).
+        env_steps: Total env transitions trained (earlier runs it continues included).
+        timings: Wall seconds per phase (:meth:`genelab.rl.timing.WallTime.breakdown`).
     """
 
     task_id: str
@@ -51,6 +53,16 @@ class TrainResult:
     seconds: float
     mean_reward: float | None
     mean_episode_length: float | None
+    env_steps: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """What ``params/run.json`` records under ``result`` when the run ends."""
+        return {"iterations": self.iterations, "env_steps": self.env_steps,
+                "mean_reward": self.mean_reward,
+                "mean_episode_length": self.mean_episode_length,
+                "seconds": round(self.seconds, 3),
+                "timings": {name: round(value, 3) for name, value in self.timings.items()}}
 
 
 def seed_everything(seed: int) -> None:
@@ -120,6 +132,7 @@ def train_task(
     progress = progress or TrainingProgress(enabled=rank == 0)
     saved: Run | None = None
     seconds = 0.0
+    timings: dict[str, float] = {}
     try:
         with stop_at_iteration_end(progress.request_stop, immediate=world_size > 1):
             seed_everything(agent_cfg.seed + rank)
@@ -148,12 +161,15 @@ def train_task(
                 finally:
                     ctx.close()
                     seconds = progress.finish()
+                    timings = ctx.wall_time.breakdown()
             finally:
                 env.close()
     except BaseException as error:
         status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+        result = _result(task_id, backend, status, run_dir, progress, agent_cfg, seconds,
+                         timings)
         with deferred_interrupts():
-            settled = _settle(run_dir, keep, rank, saved, backend, status)
+            settled = _settle(run_dir, keep, rank, saved, backend, result)
         if status == "failed":
             if isinstance(error, OSError) and error.filename is None and run_dir is not None:
                 # a writer that does not say which file (TensorBoard's): name the run
@@ -161,19 +177,30 @@ def train_task(
             raise
         run_dir = settled
     else:
-        status = "complete"
+        result = _result(task_id, backend, "complete", run_dir, progress, agent_cfg, seconds,
+                         timings)
         with deferred_interrupts():
-            run_dir = _settle(run_dir, keep, rank, saved, backend, status)
+            run_dir = _settle(run_dir, keep, rank, saved, backend, result)
+    result.run_dir = run_dir
+    checkpoints = list_checkpoints(run_dir, backend.checkpoint_pattern) if run_dir else []
+    result.checkpoint = checkpoints[-1][1] if checkpoints else None
+    return result
+
+
+def _result(task_id: str, backend: Any, status: str, run_dir: Path | None,
+            progress: TrainingProgress, agent_cfg: Any, seconds: float,
+            timings: dict[str, float]) -> TrainResult:
+    """The :class:`TrainResult` of a run that ended with ``status`` (checkpoint unset)."""
     last = progress.last
     done_now = last.iteration + 1 - progress.first_iteration if last else 0
-    checkpoints = list_checkpoints(run_dir, backend.checkpoint_pattern) if run_dir else []
     return TrainResult(
-        task_id=task_id, backend=backend.name, status=status, run_dir=run_dir,
-        checkpoint=checkpoints[-1][1] if checkpoints else None,
+        task_id=task_id, backend=backend.name, status=status, run_dir=run_dir, checkpoint=None,
         iterations=(last.iteration + 1) if last else 0,
         remaining=max(agent_cfg.max_iterations - done_now, 0), seconds=seconds,
         mean_reward=last.mean_reward if last else None,
         mean_episode_length=last.mean_episode_length if last else None,
+        env_steps=last.env_steps if last else 0,
+        timings=timings,
     )
 
 
@@ -189,9 +216,9 @@ def _run_extra(setup: Any, device: str, num_envs: int, world_size: int) -> dict[
 
 
 def _settle(run_dir: Path | None, keep: Path, rank: int, saved: Run | None, backend: Any,
-            status: str) -> Path | None:
-    """Record how the run ended; a run without any checkpoint is removed (``None``), with
-    the folders made for it below ``keep``.
+            result: TrainResult) -> Path | None:
+    """Record how the run ended (its status and :meth:`TrainResult.summary`); a run without
+    any checkpoint is removed (``None``), with the folders made for it below ``keep``.
 
     Only rank 0, the process that writes the run, touches the directory.
     """
@@ -201,7 +228,7 @@ def _settle(run_dir: Path | None, keep: Path, rank: int, saved: Run | None, back
         remove_tree(run_dir, keep)
         return None
     if saved is not None:
-        saved.mark(status)
+        saved.mark(result.status, result.summary())
     return run_dir
 
 

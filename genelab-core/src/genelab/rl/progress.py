@@ -44,6 +44,7 @@ class TrainingProgress:
     line every ``log_every`` iterations and on the last one. Backends call
     :meth:`start` once, :meth:`update` after each iteration and :meth:`finish` at the end.
 
+    :meth:`start` calls the ``on_start`` listeners with the env-step counter.
     :meth:`update` marks an iteration end for everyone: it calls the ``on_iteration``
     listeners, and when a stop was requested (Ctrl-C / SIGTERM, see
     :meth:`request_stop`) it then raises :class:`~genelab.interrupts.TrainingInterrupted`,
@@ -64,6 +65,7 @@ class TrainingProgress:
         self._last_steps = 0
         self._rate = 0.0
         self._status = None
+        self.on_start: list[Callable[[int], None]] = []
         self.on_iteration: list[Callable[[IterationStats], None]] = []
         self.stop_requested: str | None = None
 
@@ -76,6 +78,8 @@ class TrainingProgress:
         self._last_steps = env_steps
         self.total_iterations = total_iterations
         self._start_time = self._last_time = time.perf_counter()
+        for listener in self.on_start:
+            listener(env_steps)
         if self.enabled and self.live:
             from rich.console import Console
 

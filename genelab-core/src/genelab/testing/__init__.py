@@ -66,6 +66,16 @@ def train_backend(backend: Backend, agent_cfg: BackendConfig, env_cfg: Any, run_
     return ctx
 
 
+def metric_steps(run_dir: Path) -> dict[str, list[int]]:
+    """Every TensorBoard scalar tag of ``run_dir`` -> the steps (total env transitions)
+    it was written at."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(run_dir))
+    events.Reload()
+    return {tag: [e.step for e in events.Scalars(tag)] for tag in events.Tags()["scalars"]}
+
+
 def short_env_cfg(task_id: str, num_envs: int = 8, seed: int = 0,
                   horizon: int | None = 10) -> Any:
     """The registered task's env cfg with few envs and a ``horizon``-step time limit
@@ -120,7 +130,7 @@ def crash() -> None:
 
 
 #: Keys of checkpoint contents that hold wall-clock times (never equal across runs).
-WALL_CLOCK_KEYS = ("wall_time",)
+WALL_CLOCK_KEYS = ("wall_time", "elapsed_s")
 
 
 def checkpoint_contents(path: Path) -> dict[str, Any]:

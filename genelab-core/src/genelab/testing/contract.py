@@ -130,8 +130,9 @@ class BackendContract:
         assert info.distribution and info.distribution != "unknown"
 
     def test_train_writes_params_events_and_checkpoints(self, trained: Any) -> None:
-        """Params, one event file with scalars, numbered checkpoints, progress per iteration."""
-        from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+        """Params, one event file with core's metrics schema against env transitions,
+        numbered checkpoints, progress per iteration, the result in run.json."""
+        from genelab.testing import metric_steps
 
         run_dir = trained.run_dir
         assert trained.status == "complete" and trained.iterations == self.iterations
@@ -143,9 +144,17 @@ class BackendContract:
         assert (run_dir / "params" / "env.json").is_file()
         events = sorted(run_dir.rglob("events.out.tfevents.*"))
         assert len(events) == 1, f"one event file per run, found {len(events)}"
-        accumulator = EventAccumulator(str(events[0].parent))
-        accumulator.Reload()
-        assert accumulator.Tags()["scalars"], "no TensorBoard scalars were written"
+        steps = metric_steps(events[0].parent)
+        ends = steps.get("Perf/steps_per_s", [])  # core's, at every iteration end
+        assert len(ends) == self.iterations and ends[-1] == trained.progress.last.env_steps
+        assert "Time/elapsed_s" in steps
+        if trained.progress.last.mean_reward is not None:  # episodes ended
+            assert {"Episode/return", "Episode/length"} <= set(steps)
+        off_axis = {tag for tag, at in steps.items() if not set(at) <= set(ends)}
+        assert not off_axis, f"scalars not written through ctx.metrics: {sorted(off_axis)}"
+        result = info["result"]
+        assert result["iterations"] == self.iterations and result["env_steps"] == ends[-1]
+        assert result["timings"]["training"] > 0 and result["timings"]["env"] > 0
         checkpoints = self.checkpoints(run_dir)
         assert checkpoints and trained.checkpoint == checkpoints[-1][1]
         assert not [p for p in run_dir.rglob("*") if ".tmp" in p.name], "temp files left"
