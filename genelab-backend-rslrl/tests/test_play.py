@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 import torch
 from genelab.errors import GenelabError
+from genelab.testing import check_export
 from genelab_backend_rslrl.backend import RslRlBackend
 from genelab_backend_rslrl.wrapper import RslRlVecEnvWrapper
 from rsl_rl.runners import OnPolicyRunner
@@ -35,6 +36,18 @@ def test_policy_reproduces_the_actor_with_its_normalizer(cartpole_run, play_ctx)
             torch.testing.assert_close(actions, expected, rtol=0, atol=0)
             assert torch.equal(policy(obs), actions)  # deterministic
             obs, *_ = ctx.env.step(actions)
+    finally:
+        ctx.env.close()
+
+
+def test_export_clips_to_the_action_space(cartpole_run, play_ctx, tmp_path) -> None:
+    ctx = play_ctx(cartpole_run.agent_cfg, cartpole_run.run_dir / "model_2.pt")
+    try:
+        policy = RslRlBackend().inference_policy(ctx)
+        obs, _ = ctx.env.reset()
+        raw = policy({name: value * 1e3 for name, value in obs.items()})
+        assert raw.abs().max() > 1.0  # the policy alone leaves the action space
+        check_export(ctx.env, policy, tmp_path)
     finally:
         ctx.env.close()
 

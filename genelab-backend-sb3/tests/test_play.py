@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 from genelab.errors import GenelabError
-from genelab.rl.export import export_torchscript
+from genelab.testing import check_export
 from genelab_backend_sb3.backend import Sb3Backend
 from genelab_backend_sb3.models import algorithm_class
 from genelab_backend_sb3.vec_env import GOAL_KEYS, GenelabSb3VecEnv
@@ -58,14 +58,13 @@ def test_non_deterministic_policy_samples(trained_runs, play_ctx, name) -> None:
         ctx.env.close()
 
 
-@pytest.mark.parametrize("name", ["PPO", "HER"])
+@pytest.mark.parametrize("name", RUNS)
 def test_export_reproduces_the_policy(trained_runs, play_ctx, tmp_path, name) -> None:
     run = trained_runs(name)
     ctx = play_ctx(run.agent_cfg, run.last_checkpoint)
     try:
-        path = export_torchscript(ctx.env, Sb3Backend().inference_policy(ctx),
-                                  tmp_path / "policy.pt", {"task": ctx.task_id})
-        assert path.exists()  # export_torchscript checks parity itself and raises otherwise
+        written = check_export(ctx.env, Sb3Backend().inference_policy(ctx), tmp_path)
+        assert sorted(written) == ["onnx", "torchscript"]
     finally:
         ctx.env.close()
 

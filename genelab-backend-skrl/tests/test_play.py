@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 from genelab.errors import GenelabError
+from genelab.testing import check_export
 from genelab_backend_skrl.agents import build_agent
 from genelab_backend_skrl.backend import SkrlBackend
 from genelab_backend_skrl.wrapper import GenelabSkrlWrapper
@@ -43,6 +44,17 @@ def test_policy_is_the_policy_models_mean_with_its_preprocessor(trained_runs, pl
             if "mean_actions" in raw:
                 assert not torch.equal(raw["mean_actions"], actions)  # the scaler matters
             obs, *_ = ctx.env.step(actions)
+    finally:
+        ctx.env.close()
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_export_reproduces_the_clipped_policy(trained_runs, play_ctx, tmp_path,
+                                              algorithm) -> None:
+    run = trained_runs(algorithm)
+    ctx = play_ctx(run.agent_cfg, run.last_checkpoint)
+    try:
+        check_export(ctx.env, SkrlBackend().inference_policy(ctx), tmp_path)
     finally:
         ctx.env.close()
 

@@ -56,6 +56,14 @@ class ObservationManager:
             self.group_dims = {name: value.shape[1] for name, value in obs.items()}
         return obs
 
+    def term_dims(self) -> dict[str, dict[str, int]]:
+        """Each group's terms with the number of entries each adds, in order."""
+        env = self._env
+        return {name: {term_name: int(term.func(env, **term.params).reshape(env.num_envs, -1)
+                                      .shape[1])
+                       for term_name, term in group.terms.items()}
+                for name, group in self.groups.items()}
+
     def _compute_group(self, group: ObservationGroupCfg) -> torch.Tensor:
         env = self._env
         parts = []
