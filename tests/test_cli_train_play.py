@@ -106,30 +106,54 @@ def test_eval_writes_metrics(trained, genelab):
     root, _ = trained
     [run] = runs(root)[:1]
     out = root / "eval.json"
-    result = genelab("eval", TASK, str(run), "--num-envs", "6", "--output", str(out), cwd=root)
-    assert result.returncode == 0, result.stderr[-3000:]
-    metrics = json.loads(out.read_text())
-    assert metrics["episodes"] == 6  # exactly one episode per env
-    assert 0 < metrics["length_mean"] <= 1000
+    seen = []
+    for _ in range(2):  # no --seed: seeded by default, so the two agree exactly
+        result = genelab("eval", TASK, str(run), "--num-envs", "6", "--output", str(out),
+                         cwd=root)
+        assert result.returncode == 0, result.stderr[-3000:]
+        seen.append(json.loads(out.read_text(), parse_constant=pytest.fail))  # strict JSON
+    metrics = seen[0]
+    assert seen[1] == metrics
+    assert metrics["episodes"] == 100 and metrics["num_envs"] == 6  # 17, 17, 17, 17, 16, 16
+    assert metrics["seed"] == 1_000_003 and metrics["deterministic"] is True
+    assert 0 < metrics["length_mean"] <= 1000 and metrics["return_ci95"] > 0
+    line = f"return {metrics['return_mean']:.3f} ± {metrics['return_ci95']:.3f} (95% t)"
+    assert result.stdout.startswith(line), result.stdout
 
 
-def test_export_reproduces_the_trained_policy(trained, genelab, tmp_path):
+@pytest.mark.parametrize("fmt", ["onnx", "torchscript"])
+def test_export_reproduces_the_trained_policy(trained, genelab, tmp_path, fmt):
+    import onnxruntime
     import torch
     from genelab.rl.dispatch import prepare_playback
 
     root, _ = trained
     [run] = runs(root)[:1]
-    out = tmp_path / "policy.pt"
-    result = genelab("export", TASK, str(run), "--output", str(out), cwd=root)
+    result = genelab("export", TASK, str(run), "--format", fmt, cwd=root)
     assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stderr.splitlines() == [  # the exporter's chatter stays off the console
+        "note: env.num_envs: 8 (trained) -> 4 (the task's play env)"]
+    [out] = run.glob(f"policy_model_*{'.onnx' if fmt == 'onnx' else '.pt'}")
     meta = json.loads(Path(f"{out}.json").read_text())
-    assert meta["inputs"] == [{"name": "policy", "size": 4}] and meta["action_size"] == 1
-    exported = torch.jit.load(str(out))
+    assert meta["inputs"] == [{"name": "policy", "size": 4, "terms": [
+        {"name": name, "size": 1} for name in ("cart_pos", "cart_vel", "pole_angle", "pole_vel")]}]
+    assert (meta["format"], meta["backend"], meta["algorithm"]) == (fmt, "rsl_rl", "PPO")
+    assert meta["action_size"] == 1 and meta["action_low"] == [-1.0] and meta["actions_clipped"]
+    assert {"genelab-core", "genelab-backend-rslrl", "rsl-rl-lib", "torch"} <= set(meta["versions"])
+    if fmt == "onnx":
+        session = onnxruntime.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+        exported = lambda x: torch.from_numpy(session.run(None, {"policy": x.numpy()})[0])  # noqa: E731
+    else:
+        exported = torch.jit.load(str(out))
     loaded = prepare_playback(TASK, kind="trained", checkpoint=str(run), log_root=root / "logs",
                               device="cpu")
     try:
-        obs = {"policy": torch.randn(32, 4)}
-        assert torch.allclose(exported(obs["policy"]), loaded.policy(obs), atol=1e-6)
+        for scale in (1.0, 1e3):  # far out, the raw policy leaves [-1, 1]; the file does not
+            obs = {"policy": scale * torch.randn(32, 4, generator=torch.Generator().manual_seed(0))}
+            expected = loaded.policy(obs).clamp(-1.0, 1.0)
+            assert torch.allclose(exported(obs["policy"]), expected, atol=1e-5)
+            assert torch.allclose(exported(obs["policy"][:1]), expected[:1], atol=1e-5)
+        assert loaded.policy(obs).abs().max() > 1.0
     finally:
         loaded.env.close()
 

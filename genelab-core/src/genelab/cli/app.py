@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from genelab.cli import listing, running
+from genelab.cli import listing, plotting, running
 from genelab.errors import GenelabError
 from genelab.interrupts import interrupt_on_sigint
 
@@ -50,6 +50,7 @@ app.command("train", context_settings=running.EXTRA_ARGS)(_interruptible(running
 app.command("play", context_settings=running.EXTRA_ARGS)(_interruptible(running.play))
 app.command("eval", context_settings=running.EXTRA_ARGS)(_interruptible(running.evaluate))
 app.command("export", context_settings=running.EXTRA_ARGS)(_interruptible(running.export))
+app.command("plot")(_interruptible(plotting.plot))
 
 
 def _version(value: bool) -> None:

@@ -24,6 +24,8 @@ DEVICE = typer.Option(None, "--device", help="Torch device, e.g. cpu, cuda:0 (de
 LOG_DIR = typer.Option(Path("logs"), "--log-dir", "--log_dir", help="Root of run directories.")
 RUN = typer.Option("latest", "--run", help="Run to load from: 'latest' or a regex on run names.")
 STOCHASTIC = typer.Option(False, "--stochastic", help="Sample actions (trained policies).")
+#: ``train`` options the ``--seeds`` parent sets per child itself (not forwarded as given).
+SEEDS_OWN = frozenset({"seeds", "parallel", "gpus", "num_envs", "num_envs_per_gpu", "run_dir"})
 
 
 def train(
@@ -62,16 +64,54 @@ def train(
                                   help="With --nnodes: this machine's index (0 writes the run)."),
     rdzv_endpoint: str = typer.Option(None, "--rdzv-endpoint", "--rdzv_endpoint",
                                       help="With --nnodes: HOST:PORT of node 0."),
+    seeds: str = typer.Option(
+        None, "--seeds",
+        help="Train one run per seed (1,2,3) under one parent directory; prints the mean and "
+             "spread of the final return.",
+    ),
+    parallel: int = typer.Option(None, "--parallel", help="With --seeds: runs at once (1)."),
+    video_every: int = typer.Option(
+        None, "--video-every", "--video_every",
+        help="Record a clip of env 0 into <run>/videos at the start and every N iterations.",
+    ),
+    video_length: int = typer.Option(
+        None, "--video-length", "--video_length",
+        help="With --video-every: env steps per clip (default 200, at most one episode).",
+    ),
     run_dir: Path = typer.Option(None, "--run-dir", hidden=True),
 ) -> None:
     """Train TASK with the backend its agent config selects."""
     import os
 
+    from genelab.errors import GenelabError
     from genelab.overrides import parse_override_args
     from genelab.rl.dispatch import train_task
 
+    if video_every is not None or video_length is not None:
+        from genelab.rl.clips import clip_request
+
+        clip_request(video_every, video_length)  # bad values, no video extra: one line now
+    if seeds is not None:
+        from genelab.rl.seeds import SeedsRequest, check_seed_flags, parse_seeds, train_seeds
+
+        seed_list = parse_seeds(seeds)
+        check_seed_flags({"--seed": seed is not None, "--resume": resume,
+                          "--checkpoint": checkpoint is not None, "--nnodes": nnodes != 1,
+                          "--node-rank": node_rank != 0, "--rdzv-endpoint": bool(rdzv_endpoint)})
+        raise typer.Exit(train_seeds(SeedsRequest(
+            task_id, seed_list, forward=_forwarded(ctx, SEEDS_OWN),
+            parallel=1 if parallel is None else parallel, gpus=gpus, num_envs=num_envs,
+            num_envs_per_gpu=num_envs_per_gpu, preset=preset, override_args=tuple(ctx.args),
+            max_iterations=max_iterations, device=device, log_root=log_dir,
+            run_name=run_name)))
+    if parallel is not None:
+        raise GenelabError("--parallel needs --seeds (the runs to spread)")
     if (gpus is not None or num_envs_per_gpu is not None) and "WORLD_SIZE" not in os.environ:
         from genelab.rl.launch import LaunchRequest, launch
+
+        if video_every is not None:
+            raise GenelabError("--video-every is not passed on to --gpus ranks yet; train "
+                               "without --gpus (or with --seeds) to record clips")
 
         raise typer.Exit(launch(LaunchRequest(
             task_id, gpus=1 if gpus is None else gpus, num_envs=num_envs,
@@ -84,12 +124,25 @@ def train(
         task_id, preset=preset, overrides=overrides, num_envs=num_envs,
         max_iterations=max_iterations, seed=seed, device=device, log_root=log_dir,
         run_name=run_name, resume=resume, checkpoint=checkpoint, run=run, profile=profile,
-        run_dir=run_dir,
+        run_dir=run_dir, video_every=video_every, video_length=video_length,
     )
     if int(os.environ.get("RANK", "0")) == 0:  # rank 0 reports for every process
         _report(result, log_dir)
     if result.status == "interrupted":
         raise typer.Exit(130)
+
+
+def _forwarded(ctx: typer.Context, drop: frozenset[str]) -> list[str]:
+    """The options this command was given (by parameter name, except ``drop``) and its
+    dotted overrides, as a command line for a child ``genelab train``."""
+    args: list[str] = []
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name or "")
+        if (param.param_type_name != "option" or param.name in drop or value is None
+                or value == param.default):
+            continue
+        args += [param.opts[0]] if param.is_flag else [param.opts[0], str(value)]
+    return [*args, *ctx.args]
 
 
 def _report(result: TrainResult, log_dir: Path) -> None:
@@ -161,30 +214,54 @@ def evaluate(
         "latest", metavar="CKPT", help="PATH, run dir, 'latest' or an iteration."
     ),
     agent: str = typer.Option("trained", "--agent", help="Policy source: zero, random or trained."),
-    episodes: int = typer.Option(1, "--episodes", help="Episodes counted per env."),
+    episodes: int = typer.Option(
+        100, "--episodes",
+        help="Complete episodes counted in all, spread evenly over the envs (the first "
+             "N mod num-envs envs count one more).",
+    ),
     output: Path = typer.Option(None, "--output", help="Where to write the metrics JSON."),
     preset: str = PRESET,
     run: str = RUN,
     num_envs: int = NUM_ENVS,
-    seed: int = SEED,
+    seed: int = typer.Option(
+        None, "--seed",
+        help="Random seed (default 1000003, a fixed eval seed: not the run's training seed).",
+    ),
     device: str = DEVICE,
     stochastic: bool = STOCHASTIC,
     log_dir: Path = LOG_DIR,
 ) -> None:
-    """Evaluate a policy: every env counts the same number of episodes (no short-episode bias)."""
+    """Evaluate a policy: mean return with a 95% t confidence interval over --episodes.
+
+    Seeded by default, so two evaluations of one checkpoint agree. Envs that finish their
+    share of episodes keep stepping uncounted (no short-episode bias).
+    """
     from genelab.overrides import parse_override_args
     from genelab.rl.dispatch import evaluate_task
 
     overrides = parse_override_args(ctx.args, ("env", "agent"))
     metrics, written = evaluate_task(
-        task_id, episodes_per_env=episodes, output=output, kind=agent, preset=preset,
+        task_id, episodes=episodes, output=output, kind=agent, preset=preset,
         overrides=overrides, checkpoint=checkpoint, run=run, num_envs=num_envs, seed=seed,
         device=device, deterministic=not stochastic, log_root=log_dir,
     )
-    typer.echo(", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
-                         for k, v in metrics.items()))
+    typer.echo(eval_line(metrics))
     if written:
         typer.echo(f"wrote {written}")
+
+
+def eval_line(metrics: dict) -> str:
+    """``return M ± CI (95% t), length L[, success_rate R], N episodes, seed S``."""
+
+    def number(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.3f}"
+
+    parts = [f"return {number(metrics['return_mean'])} ± {number(metrics['return_ci95'])} (95% t)",
+             f"length {number(metrics['length_mean'])}"]
+    if "success_rate" in metrics:
+        parts.append(f"success_rate {number(metrics['success_rate'])}")
+    parts += [f"{metrics['episodes']} episodes", f"seed {metrics['seed']}"]
+    return ", ".join(parts)
 
 
 def export(
@@ -193,18 +270,23 @@ def export(
     checkpoint: str = typer.Argument(
         "latest", metavar="CKPT", help="PATH, run dir, 'latest' or an iteration."
     ),
-    output: Path = typer.Option(None, "--output", help="TorchScript file to write."),
+    fmt: str = typer.Option("torchscript", "--format",
+                            help="onnx (needs genelab-core[onnx]) or torchscript."),
+    output: Path = typer.Option(
+        None, "--output", help="File to write (.onnx or .pt; default: beside the checkpoint)."),
     preset: str = PRESET,
     run: str = RUN,
     device: str = DEVICE,
     log_dir: Path = LOG_DIR,
 ) -> None:
-    """Export a trained policy to TorchScript (+ metadata JSON), checked against the policy."""
+    """Export a trained policy to ONNX or TorchScript (+ metadata JSON): the deterministic
+    actor with its observation normalization and clipping to the action space, any batch
+    size, checked against the live policy."""
     from genelab.overrides import parse_override_args
     from genelab.rl.dispatch import export_task
 
     overrides = parse_override_args(ctx.args, ("env", "agent"))
-    written = export_task(task_id, output=output, preset=preset, overrides=overrides,
+    written = export_task(task_id, output=output, fmt=fmt, preset=preset, overrides=overrides,
                           checkpoint=checkpoint, run=run, device=device, log_root=log_dir)
     typer.echo(f"wrote {written} and {written}.json")
 

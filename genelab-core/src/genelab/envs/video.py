@@ -22,11 +22,17 @@ def check_video_path(path: Path) -> None:
     suffix = path.suffix.lower()
     if suffix not in (".mp4", ".gif"):
         raise GenelabError(f"video file must end in .mp4 or .gif (got '{path.name}')")
+    check_video_extra(suffix)
+    check_writable_file(path, "--video")
+
+
+def check_video_extra(suffix: str) -> None:
+    """Fail early (:class:`GenelabError`) when the packages writing ``suffix`` (``.mp4``
+    or ``.gif``) video are missing."""
     needed = ("imageio", "imageio_ffmpeg") if suffix == ".mp4" else ("imageio", "PIL")
     for module in needed:
         if importlib.util.find_spec(module) is None:
             raise GenelabError(f"writing {suffix} video needs '{module}': {VIDEO_HINT}")
-    check_writable_file(path, "--video")
 
 
 def open_writer(path: Path, fps: float) -> Any:

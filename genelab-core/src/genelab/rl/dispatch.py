@@ -25,7 +25,7 @@ from genelab.memory import check_memory
 from genelab.overrides import Override
 from genelab.rl.backend import PlayContext, PolicyKind, TrainContext
 from genelab.rl.progress import TrainingProgress
-from genelab.rl.setup import resolve_play, resolve_train
+from genelab.rl.setup import PlaySetup, resolve_play, resolve_train
 from genelab.runs import Run, list_checkpoints, new_run_dir, run_info, write_params
 
 
@@ -92,6 +92,8 @@ def train_task(
     progress: TrainingProgress | None = None,
     profile: bool = False,
     run_dir: Path | None = None,
+    video_every: int | None = None,
+    video_length: int | None = None,
 ) -> TrainResult:
     """Train ``task_id`` with the backend its agent config selects; return the run.
 
@@ -101,6 +103,8 @@ def train_task(
     a run: its saved env and agent configs, then this call's flags and overrides (the
     differences are printed). ``profile`` (or ``GENELAB_PROFILE=1``) writes
     ``torch.profiler`` traces of a window of env steps to ``<run>/profiler/``.
+    ``video_every`` records clips of ``video_length`` env steps into ``<run>/videos/``
+    (see :mod:`genelab.rl.clips`).
 
     Ctrl-C or SIGTERM stops training when the running iteration ends; the backend saves
     it and the result's ``status`` is ``interrupted``. A second signal, or one before the
@@ -125,8 +129,10 @@ def train_task(
         device = f"cuda:{os.environ.get('LOCAL_RANK', '0')}"
     check_memory(env_cfg, device, functools.partial(backend.memory_bytes, agent_cfg))
     from genelab.profiling import profile_request
+    from genelab.rl.clips import clip_request
 
     profiling = profile_request(profile)
+    clips = clip_request(video_every, video_length) if rank == 0 else None
     keep = run_dir.parent if run_dir is not None else existing_ancestor(
         Path(log_root) / backend.name / agent_cfg.experiment_name)
     progress = progress or TrainingProgress(enabled=rank == 0)
@@ -152,6 +158,8 @@ def train_task(
                         print(line, flush=True)
                 if profiling is not None:
                     env.add_bridge(profiling.bridge(run_dir))
+                if clips is not None:
+                    env.add_bridge(clips.bridge(run_dir, progress))
                 ctx = TrainContext(task_id=task_id, env=env, env_cfg=env_cfg,
                                    agent_cfg=agent_cfg, run_dir=run_dir, device=device,
                                    progress=progress, resume_from=setup.resume_from, rank=rank,
@@ -243,11 +251,13 @@ def check_launch(backend: Any) -> None:
 
 @dataclass
 class Playback:
-    """A built play env, the policy to drive it and the checkpoint it came from."""
+    """A built play env, the policy to drive it, the checkpoint it came from and (for a
+    trained policy) the resolved command behind it."""
 
     env: Any
     policy: Any
     checkpoint: Path | None
+    setup: PlaySetup | None = None
 
 
 def prepare_playback(
@@ -298,7 +308,7 @@ def prepare_playback(
         raise
     for note in setup.notes:
         print(f"note: {note}", file=sys.stderr)
-    return Playback(env, policy, setup.checkpoint)
+    return Playback(env, policy, setup.checkpoint, setup)
 
 
 def play_task(task_id: str, *, steps: int = 240, max_steps: int | None = None,
@@ -322,44 +332,83 @@ def play_task(task_id: str, *, steps: int = 240, max_steps: int | None = None,
         loaded.env.close()
 
 
-def evaluate_task(task_id: str, *, episodes_per_env: int = 1, output: Path | None = None,
-                  **playback: Any) -> tuple[dict[str, float | None], Path | None]:
-    """Evaluate a policy on ``task_id``; write ``eval.json`` beside the checkpoint.
+def evaluate_task(task_id: str, *, episodes: int | None = None, output: Path | None = None,
+                  **playback: Any) -> tuple[dict[str, Any], Path | None]:
+    """Evaluate a policy on ``task_id`` over exactly ``episodes`` complete episodes
+    (default :data:`~genelab.rl.evaluate.DEFAULT_EPISODES`, spread evenly over the envs);
+    write the metrics as JSON beside the checkpoint.
 
+    Without a ``seed`` (and no ``--env.seed`` override) the evaluation is seeded with
+    :data:`~genelab.rl.evaluate.DEFAULT_SEED`, never with the run's training seed nor
+    unseeded: two evaluations of one checkpoint give the same numbers. The metrics
+    record the seed, ``num_envs`` and whether the actions were ``deterministic``.
     Returns the metrics and the path written (``output``, or the checkpoint's run
     directory for a trained policy, or nothing for zero/random without ``output``).
     """
     from genelab.files import write_json
-    from genelab.rl.evaluate import evaluate
+    from genelab.rl.evaluate import DEFAULT_EPISODES, DEFAULT_SEED, evaluate
 
-    if episodes_per_env < 1:
-        raise GenelabError(f"--episodes must be at least 1 (got {episodes_per_env})")
+    episodes = DEFAULT_EPISODES if episodes is None else episodes
+    if episodes < 1:
+        raise GenelabError(f"--episodes must be at least 1 (got {episodes})")
     if output is not None:
         check_writable_file(output, "--output")
+    if playback.get("seed") is None and not any(
+            override.path == "env.seed" for override in playback.get("overrides", ())):
+        playback["seed"] = DEFAULT_SEED
     loaded = prepare_playback(task_id, **playback)
     try:
-        metrics = evaluate(loaded.env, loaded.policy, episodes_per_env)
+        metrics = evaluate(loaded.env, loaded.policy, episodes)
+        num_envs = loaded.env.num_envs
     finally:
         loaded.env.close()
+    assert loaded.setup is not None
+    kind = playback.get("kind", "zero")
+    metrics.update(seed=loaded.setup.env_cfg.seed, num_envs=num_envs,
+                   deterministic=kind == "zero" or (kind == "trained"
+                                                    and playback.get("deterministic", True)))
     target = output
     if target is None and loaded.checkpoint is not None:
         target = loaded.checkpoint.parent / f"eval_{loaded.checkpoint.stem}.json"
     if target is not None:
-        write_json(target, {"task": task_id, "checkpoint": str(loaded.checkpoint), **metrics})
+        checkpoint = None if loaded.checkpoint is None else str(loaded.checkpoint)
+        write_json(target, {"task": task_id, "checkpoint": checkpoint, **metrics})
     return metrics, target
 
 
-def export_task(task_id: str, *, output: Path | None = None, **playback: Any) -> Path:
-    """Export the trained policy of ``task_id`` to TorchScript (default: beside the checkpoint)."""
-    from genelab.rl.export import export_torchscript
+def export_task(task_id: str, *, output: Path | None = None, fmt: str = "torchscript",
+                **playback: Any) -> Path:
+    """Export the trained policy of ``task_id`` to ``fmt`` (``onnx`` or ``torchscript``),
+    by default ``policy_<checkpoint>.onnx|.pt`` beside the checkpoint, with its metadata
+    (see :func:`genelab.rl.export.export_policy`)."""
+    from genelab.rl.export import FORMATS, check_format, export_policy
+    from genelab.runs import package_versions
 
+    check_format(fmt, output)
     if output is not None:
         check_writable_file(output, "--output")
     loaded = prepare_playback(task_id, kind="trained", **playback)
-    assert loaded.checkpoint is not None
-    target = output or loaded.checkpoint.with_name(f"policy_{loaded.checkpoint.stem}.pt")
+    assert loaded.checkpoint is not None and loaded.setup is not None
+    info, agent_cfg = loaded.setup.info, loaded.setup.agent_cfg
+    assert info is not None
+    target = output or loaded.checkpoint.with_name(
+        f"policy_{loaded.checkpoint.stem}{FORMATS[fmt]}")
     try:
-        return export_torchscript(loaded.env, loaded.policy, target,
-                                  {"task": task_id, "checkpoint": str(loaded.checkpoint)})
+        return export_policy(loaded.env, loaded.policy, target, fmt, {
+            "task": task_id, "checkpoint": str(loaded.checkpoint.resolve()),
+            "backend": info.backend.name, "algorithm": algorithm_name(agent_cfg, info),
+            "versions": package_versions(["genelab-core", info.distribution])})
     finally:
         loaded.env.close()
+
+
+def algorithm_name(agent_cfg: Any, info: Any) -> str | None:
+    """The algorithm an agent config trains: its ``algorithm`` (a name, or a config with a
+    ``class_name``), else the backend's only algorithm."""
+    algorithm = getattr(agent_cfg, "algorithm", None)
+    if isinstance(algorithm, str):
+        return algorithm
+    if isinstance(getattr(algorithm, "class_name", None), str):
+        return algorithm.class_name
+    algorithms = list(info.backend.algorithms)
+    return algorithms[0] if len(algorithms) == 1 else None

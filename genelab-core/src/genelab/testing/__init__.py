@@ -76,6 +76,41 @@ def metric_steps(run_dir: Path) -> dict[str, list[int]]:
     return {tag: [e.step for e in events.Scalars(tag)] for tag in events.Tags()["scalars"]}
 
 
+def check_export(env: Any, policy: Any, directory: Path) -> dict[str, Path]:
+    """Export ``policy`` to ONNX and TorchScript in ``directory`` and check both files
+    beyond the exporter's own parity test: on observations pushed far out (x 1000), for a
+    batch of every env and of one, each gives the live policy's actions clipped to the
+    env's action space, and the ONNX file is self-contained. Returns the files by format.
+    """
+    import json
+
+    import torch
+
+    from genelab.rl.export import FORMATS, export_policy
+
+    written = {fmt: export_policy(env, policy, directory / f"policy{suffix}", fmt, {})
+               for fmt, suffix in FORMATS.items()}
+    assert not list(directory.glob("*.data")), "the ONNX file is not self-contained"
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(str(written["onnx"]),
+                                           providers=["CPUExecutionProvider"])
+    scripted = torch.jit.load(str(written["torchscript"]), map_location=env.device)
+    meta = json.loads(written["onnx"].with_suffix(".onnx.json").read_text())
+    groups = [entry["name"] for entry in meta["inputs"]]
+    low, high = env.action_manager.low, env.action_manager.high
+    obs, _ = env.reset()
+    for size in (env.num_envs, 1):
+        far = {g: obs[g][:size] * 1e3 for g in groups}
+        expected = torch.clamp(policy(far), low, high)
+        from_onnx = session.run(["actions"], {g: far[g].cpu().numpy() for g in groups})[0]
+        for got in (torch.from_numpy(from_onnx).to(env.device), scripted(*far.values())):
+            assert got.shape == (size, env.action_dim)
+            assert bool(((got >= low) & (got <= high)).all()), "actions outside the bounds"
+            assert torch.allclose(got, expected, rtol=1e-4, atol=1e-5)
+    return written
+
+
 def short_env_cfg(task_id: str, num_envs: int = 8, seed: int = 0,
                   horizon: int | None = 10) -> Any:
     """The registered task's env cfg with few envs and a ``horizon``-step time limit
