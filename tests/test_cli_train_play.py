@@ -135,8 +135,8 @@ def test_export_reproduces_the_trained_policy(trained, genelab, tmp_path, fmt):
         "note: env.num_envs: 8 (trained) -> 4 (the task's play env)"]
     [out] = run.glob(f"policy_model_*{'.onnx' if fmt == 'onnx' else '.pt'}")
     meta = json.loads(Path(f"{out}.json").read_text())
-    assert meta["inputs"] == [{"name": "policy", "size": 4, "terms": [
-        {"name": name, "size": 1} for name in ("cart_pos", "cart_vel", "pole_angle", "pole_vel")]}]
+    assert meta["inputs"] == [{"name": "policy", "size": 4,
+                               "terms": [{"name": "joint_state", "size": 4}]}]
     assert (meta["format"], meta["backend"], meta["algorithm"]) == (fmt, "rsl_rl", "PPO")
     assert meta["action_size"] == 1 and meta["action_low"] == [-1.0] and meta["actions_clipped"]
     assert {"genelab-core", "genelab-backend-rslrl", "rsl-rl-lib", "torch"} <= set(meta["versions"])
