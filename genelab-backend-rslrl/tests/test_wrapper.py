@@ -27,7 +27,11 @@ def test_wrapper_speaks_rsl_rl_vec_env(short_env) -> None:
         assert rewards.shape == dones.shape == extras["time_outs"].shape == (4,)
         assert extras["time_outs"].tolist() == [False, False, True, False]
         assert dones[2]  # the time-out is a done, marked as a truncation
-        assert set(extras) == {"time_outs"}  # episode statistics are core's metrics
+        assert set(extras) == {"time_outs", "final_obs"}  # episode statistics are core's metrics
+        final = extras["final_obs"]
+        assert isinstance(final, TensorDict) and final.batch_size == torch.Size([4])
+        assert not torch.equal(final["policy"][2], obs["policy"][2])  # pre- vs post-reset
+        assert torch.equal(final["policy"][[0, 1, 3]], obs["policy"][[0, 1, 3]])
     finally:
         env.close()
 

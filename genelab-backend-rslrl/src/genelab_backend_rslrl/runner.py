@@ -5,6 +5,9 @@ Differences from the stock runner, each at one seam:
 * :class:`ProgressLogger` replaces rsl_rl's console report with one
   :class:`~genelab.rl.progress.IterationStats` per iteration; its scalars go to core's
   metrics (``TrainContext.metrics``) under the schema's names (:func:`schema_name`).
+* Time-outs bootstrap from the critic's value of the true final observation
+  (:func:`bootstrap_from_final_observations`), not from the state the last action was
+  taken in as rsl_rl's PPO does.
 * The algorithm's act / store and update calls are timed as the ``acting`` and
   ``learning`` phases of the run's ``WallTime``, checkpoints as ``checkpoints``.
 * :meth:`GenelabOnPolicyRunner.save` writes atomically and adds what an exact
@@ -66,6 +69,36 @@ def schema_name(tag: str) -> str | None:
     if category in ("Policy", "Rnd"):
         return tag
     return None
+
+
+def bootstrap_from_final_observations(alg: Any) -> None:
+    """Make ``alg`` (rsl_rl's PPO) bootstrap time-outs from the pre-reset final observation.
+
+    rsl_rl adds ``gamma * V(s_t)`` to the reward of a truncated step, the value of the
+    state the last action was taken in (exact only when the episode ends where it
+    started). This wraps ``alg.process_env_step`` to add ``gamma * V(s_T)`` instead, the
+    critic's value of the final observation ``extras["final_obs"]`` (the env's, before its
+    auto-reset), and to hand rsl_rl the extras without ``time_outs`` so it adds nothing.
+    The critic is evaluated only on steps with a time-out; a recurrent critic's hidden
+    state is restored afterwards, as rsl_rl does for the last value of a rollout.
+    """
+    process_env_step = alg.process_env_step
+
+    def process_with_final_values(obs: Any, rewards: torch.Tensor, dones: torch.Tensor,
+                                  extras: dict) -> None:
+        if "final_obs" not in extras:
+            process_env_step(obs, rewards, dones, extras)
+            return
+        passed = {k: v for k, v in extras.items() if k not in ("time_outs", "final_obs")}
+        time_outs = extras["time_outs"].to(alg.device)
+        if bool(time_outs.any()):
+            hidden_state = alg.critic.get_hidden_state()
+            final_values = alg.critic(extras["final_obs"].to(alg.device)).detach().squeeze(1)
+            alg.critic.reset(hidden_state=hidden_state)
+            rewards = rewards + alg.gamma * final_values * time_outs
+        process_env_step(obs, rewards, dones, passed)
+
+    alg.process_env_step = process_with_final_values
 
 
 class ProgressLogger(Logger):
@@ -138,6 +171,7 @@ class GenelabOnPolicyRunner(OnPolicyRunner):
         )
         self.snapshot = snapshot
         self.wall_time = wall_time
+        bootstrap_from_final_observations(self.alg)
         if wall_time is not None:
             alg = self.alg
             alg.act, alg.process_env_step = (wall_time.wrap("acting", alg.act),

@@ -23,8 +23,10 @@ class RslRlVecEnvWrapper(VecEnv):
 
     Observations are the env's own (never recomputed here), returned as a ``TensorDict``
     of groups. ``dones`` is ``terminated | truncated``; ``extras["time_outs"]`` marks the
-    truncations so PPO bootstraps them. The env's episode statistics are not passed on:
-    core's metrics count them per episode (rsl_rl would average them per step).
+    truncations and ``extras["final_obs"]`` holds the pre-reset observation groups, from
+    which :class:`~genelab_backend_rslrl.runner.GenelabOnPolicyRunner` bootstraps them. The
+    env's episode statistics are not passed on: core's metrics count them per episode
+    (rsl_rl would average them per step).
 
     Args:
         env: The GeneLab env (already built and seeded).
@@ -64,8 +66,9 @@ class RslRlVecEnvWrapper(VecEnv):
 
     def step(self, actions: torch.Tensor) -> tuple[TensorDict, torch.Tensor, torch.Tensor, dict]:
         """Step all envs; returns ``(obs, rewards, dones, extras)`` as rsl_rl expects."""
-        obs, rewards, terminated, truncated, extras = self.env.step(
+        obs, rewards, terminated, truncated, env_extras = self.env.step(
             clip_actions(actions, self.clip_actions)
         )
         dones = terminated | truncated
-        return self._as_tensordict(obs), rewards, dones, {"time_outs": truncated}
+        extras = {"time_outs": truncated, "final_obs": self._as_tensordict(env_extras["final_obs"])}
+        return self._as_tensordict(obs), rewards, dones, extras
