@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 import torch
+from genelab.rl.ranks import state_digest
 
 TASK = "GeneLab-Cartpole-v0"
 SMALL = ("--agent.steps_per_iteration=8", "--agent.save_interval=1")
 
 
-def runs(root: Path) -> list[Path]:
-    return sorted(p for p in (root / "logs" / "rsl_rl").glob("*/*") if p.is_dir())
+def runs(root: Path, backend: str = "rsl_rl") -> list[Path]:
+    return sorted(p for p in (root / "logs" / backend).glob("*/*") if p.is_dir())
 
 
 def test_two_ranks_train_one_run_and_resume(genelab, tmp_path) -> None:
@@ -36,6 +37,9 @@ def test_two_ranks_train_one_run_and_resume(genelab, tmp_path) -> None:
     assert "--gpus 2" in info["launched_by"]
     checkpoint = torch.load(run / "model_2.pt", weights_only=False)
     assert checkpoint["infos"]["env_steps"] == 3 * 8 * 16  # both ranks' envs were stepped
+    learner = {key: checkpoint[key] for key in ("actor_state_dict", "critic_state_dict",
+                                                 "optimizer_state_dict")}
+    assert info["result"]["ranks_agree_sha256"] == state_digest(learner)  # all ranks had it
 
     resumed = genelab("train", TASK, "--gpus", "2", "--num-envs-per-gpu", "8", "--resume",
                       "--max-iterations", "1", *SMALL)
@@ -46,11 +50,35 @@ def test_two_ranks_train_one_run_and_resume(genelab, tmp_path) -> None:
     assert info["resumed_from"] == str((run / "model_2.pt").resolve())
 
 
+@pytest.mark.parametrize(("task", "preset", "flags"), [
+    (TASK, "skrl_ppo", ("--agent.steps_per_iteration=8",)),
+    ("GeneLab-Pendulum-v0", "skrl_sac", ("--agent.steps_per_iteration=8",
+                                         "--agent.sac.learning_starts=8",
+                                         "--agent.sac.batch_size=32")),
+])
+def test_skrl_trains_in_its_distributed_mode_with_identical_ranks(genelab, tmp_path, task,
+                                                                  preset, flags) -> None:
+    result = genelab("train", task, "--preset", preset, "--gpus", "2", "--num-envs", "8",
+                     "--max-iterations", "3", *flags)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.count("done: 3 iterations") == 1  # rank 0 alone reports
+    (run,) = runs(tmp_path, "skrl")
+    assert len(list(run.glob("events.out.tfevents.*"))) == 1  # rank 0 alone writes
+    info = json.loads((run / "params" / "run.json").read_text())
+    assert (info["world_size"], info["num_envs"], info["num_envs_per_rank"]) == (2, 8, 4)
+    last = max(run.glob("checkpoints/agent_*.pt"), key=lambda p: int(p.stem.split("_")[1]))
+    assert last.name == "agent_24.pt"  # 3 iterations x 8 steps
+    state = torch.load(last, weights_only=False)
+    assert state["genelab"]["env_steps"] == 3 * 8 * 8  # both ranks' envs were stepped
+    del state["genelab"]
+    # every rank ended with the agent rank 0 saved: models, optimizers and normalizers
+    assert info["result"]["ranks_agree_sha256"] == state_digest(state)
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (("--gpus", "2", "--num-envs", "15"), "--num-envs 15 (the total over all processes) "
                                           "does not split evenly over --gpus 2"),
     (("--gpus", "2", "--preset", "sb3_ppo"), "the sb3 backend trains in one process"),
-    (("--gpus", "2", "--preset", "skrl_ppo"), "the skrl backend trains in one process"),
     (("--gpus", "0"), "--gpus must be at least 1"),
     (("--gpus", "2", "--num-envs", "8", "--num-envs-per-gpu", "3"), "contradicts"),
     (("--gpus", "2", "--env.sim.ddt", "0.1"), "unknown override key"),
@@ -108,7 +136,7 @@ def test_list_backends_says_which_accept_gpus(genelab) -> None:
     start = header.index("--gpus")  # a column of the table
     column = {line.split()[0]: line[start:].split()[0] for line in lines if line.strip()}
     assert {name: column[name] for name in ("rsl_rl", "skrl", "sb3")} == {
-        "rsl_rl": "yes", "skrl": "no", "sb3": "no"}
+        "rsl_rl": "yes", "skrl": "yes", "sb3": "no"}
 
 
 def test_two_nodes_join_one_rendezvous_and_node_0_writes(tmp_path) -> None:

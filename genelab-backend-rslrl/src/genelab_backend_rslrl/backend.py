@@ -18,7 +18,8 @@ class RslRlBackend(Backend):
 
     Multi-process training (``genelab train --gpus N``, ``WORLD_SIZE`` > 1) is rsl_rl's
     multi-GPU mode: one CUDA device per process over NCCL, or CPU processes over gloo;
-    rank 0 alone writes TensorBoard events and checkpoints.
+    rank 0 alone writes TensorBoard events and checkpoints, and the ranks' final actor,
+    critic and optimizer are checked to be identical.
     """
 
     name: ClassVar[str] = "rsl_rl"
@@ -73,6 +74,7 @@ class RslRlBackend(Backend):
                 env_restored = ctx.restore_snapshot((state.get("genelab") or {}).get("snapshot"))
             runner.learn(cfg.max_iterations,
                          init_at_random_ep_len=cfg.init_at_random_ep_len and not env_restored)
+            ctx.check_ranks_agree(runner.alg.save(), "the rsl_rl learner")
         finally:
             runner.close()
 

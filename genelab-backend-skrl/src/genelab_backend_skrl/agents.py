@@ -19,12 +19,14 @@ from skrl.resources.preprocessors.torch import RunningStandardScaler
 from skrl.resources.schedulers.torch import KLAdaptiveLR
 
 from genelab_backend_skrl.config import SkrlAgentCfg
+from genelab_backend_skrl.distributed import is_distributed, synchronize_agent
 from genelab_backend_skrl.models import (
     DeterministicPolicy,
     GaussianPolicy,
     QModel,
     ValueModel,
 )
+from genelab_backend_skrl.preprocessors import SynchronizedStandardScaler
 from genelab_backend_skrl.wrapper import GenelabSkrlWrapper
 
 _AGENTS: dict[str, tuple[type[Agent], type]] = {
@@ -61,23 +63,25 @@ def skrl_agent_cfg(cfg: SkrlAgentCfg, env: GenelabSkrlWrapper, device: torch.dev
 
     skrl opens no writer and writes no checkpoints of its own (:func:`build_agent` hands
     it the run's writer; the backend writes checkpoints). Random warm-up actions are
-    off: in skrl 2.1.1 they repeat one action.
+    off: in skrl 2.1.1 they repeat one action. In distributed mode the normalizers are
+    synchronised across ranks (:mod:`genelab_backend_skrl.distributed`).
     """
     hyper = cfg.hyperparameters
     kwargs = hyper.skrl_kwargs()
+    scaler = SynchronizedStandardScaler if is_distributed() else RunningStandardScaler
     kwargs["experiment"] = ExperimentCfg(directory="", experiment_name="", write_interval=0,
                                          checkpoint_interval=0)
     if cfg.observation_normalization:
-        kwargs["observation_preprocessor"] = RunningStandardScaler
+        kwargs["observation_preprocessor"] = scaler
         kwargs["observation_preprocessor_kwargs"] = {"size": env.observation_space,
                                                      "device": device}
         if env.state_space is not None:
-            kwargs["state_preprocessor"] = RunningStandardScaler
+            kwargs["state_preprocessor"] = scaler
             kwargs["state_preprocessor_kwargs"] = {"size": env.state_space, "device": device}
     if cfg.on_policy:
         kwargs["rollouts"] = cfg.steps_per_iteration
         if hyper.value_normalization:
-            kwargs["value_preprocessor"] = RunningStandardScaler
+            kwargs["value_preprocessor"] = scaler
             kwargs["value_preprocessor_kwargs"] = {"size": 1, "device": device}
         if hyper.kl_adaptive_lr:
             kwargs["learning_rate_scheduler"] = KLAdaptiveLR
@@ -112,6 +116,8 @@ def build_agent(cfg: SkrlAgentCfg, env: GenelabSkrlWrapper, device: str | torch.
                         action_space=env.action_space, device=device,
                         cfg=skrl_agent_cfg(cfg, env, device))
     agent.init()
+    if is_distributed():
+        synchronize_agent(agent)
     if writer is not None:
         agent.writer, agent.write_interval = SkrlWriter(writer), cfg.steps_per_iteration
     return agent

@@ -30,18 +30,26 @@ def _quiet_skrl() -> Iterator[None]:
         skrl_logger.setLevel(level)
 
 
+def _learner_state(agent: Any) -> dict[str, Any]:
+    """What every rank must agree on: the agent's checkpointed modules (models,
+    optimizers, normalizers)."""
+    return {name: module.state_dict() for name, module in agent.checkpoint_modules.items()}
+
+
 class SkrlBackend(Backend):
     """Trains :class:`SkrlAgentCfg` agents; checkpoints are ``checkpoints/agent_<timestep>.pt``.
 
-    Single process only (skrl's distributed mode needs NCCL and one GPU per rank; the
-    dispatcher refuses a torchrun launch since ``distributed`` is false).
+    Multi-process training (``genelab train --gpus N``) is skrl's own distributed mode
+    (:mod:`genelab_backend_skrl.distributed`): one CUDA device per process over NCCL, or
+    CPU processes over gloo; gradients are all-reduced, rank 0 alone writes events and
+    checkpoints, and the ranks' final agents are checked to be identical.
     """
 
     name: ClassVar[str] = "skrl"
     config_type: ClassVar[type[SkrlAgentCfg]] = SkrlAgentCfg
     algorithms: ClassVar[tuple[str, ...]] = ("PPO", "A2C", "SAC", "TD3", "DDPG")
     checkpoint_pattern: ClassVar[str] = r"agent_(\d+)\.pt"
-    distributed: ClassVar[bool] = False
+    distributed: ClassVar[bool] = True
 
     def validate(self, agent_cfg: SkrlAgentCfg, env: Any) -> None:
         """Check budget, memory and batch sizes and the spaces against the built env."""
@@ -89,7 +97,19 @@ class SkrlBackend(Backend):
                 * transition_bytes(obs_dims, action_dim, next_obs=True))
 
     def train(self, ctx: TrainContext) -> None:
-        """Train in ``ctx.run_dir`` (resuming from ``ctx.resume_from`` when set)."""
+        """Train in ``ctx.run_dir`` (resuming from ``ctx.resume_from`` when set); on several
+        processes in skrl's distributed mode, checking that all ranks end alike."""
+        if ctx.world_size == 1:
+            self._train(ctx)
+            return
+        from genelab_backend_skrl.distributed import skrl_distributed
+
+        with skrl_distributed(ctx.rank, ctx.world_size, ctx.device):
+            agent = self._train(ctx)
+            ctx.check_ranks_agree(_learner_state(agent), "the skrl agent")
+
+    @staticmethod
+    def _train(ctx: TrainContext) -> Any:
         from genelab_backend_skrl.agents import build_agent, schema_name
         from genelab_backend_skrl.checkpoints import (
             check_compatible,
@@ -109,7 +129,8 @@ class SkrlBackend(Backend):
             trainer = GenelabSkrlTrainer(
                 env, agent, algorithm=cfg.algorithm, steps_per_iteration=cfg.steps_per_iteration,
                 save_interval=cfg.save_interval, run_dir=ctx.run_dir, progress=ctx.progress,
-                snapshot=ctx.snapshot, wall_time=ctx.wall_time)
+                snapshot=ctx.snapshot, wall_time=ctx.wall_time, rank=ctx.rank,
+                world_size=ctx.world_size)
             if ctx.resume_from is not None:
                 state = load_checkpoint(ctx.resume_from, ctx.device)
                 check_compatible(agent, state, algorithm=cfg.algorithm, task_id=ctx.task_id,
@@ -121,6 +142,7 @@ class SkrlBackend(Backend):
                 ctx.restore_snapshot(meta.get("snapshot"))
                 trainer.resume(meta)
             trainer.train(cfg.max_iterations)
+        return agent
 
     def inference_policy(self, ctx: PlayContext) -> Policy:
         """The checkpoint's policy (with its observation normalizer), deterministic by default."""

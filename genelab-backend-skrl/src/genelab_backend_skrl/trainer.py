@@ -74,13 +74,15 @@ class GenelabSkrlTrainer:
             (``TrainContext.snapshot``); ``None`` stores none.
         wall_time: Times acting, learning and checkpoints (``TrainContext.wall_time``);
             ``None``: a fresh one nobody reads.
+        rank: This process's rank; only rank 0 writes checkpoints.
+        world_size: Training processes; env steps count the envs of all of them.
     """
 
     def __init__(self, env: GenelabSkrlWrapper, agent: Agent, *, algorithm: str,
                  steps_per_iteration: int, save_interval: int, run_dir: Path | None,
                  progress: TrainingProgress,
                  snapshot: Callable[[], dict[str, Any]] | None = None,
-                 wall_time: WallTime | None = None) -> None:
+                 wall_time: WallTime | None = None, rank: int = 0, world_size: int = 1) -> None:
         self.env = env
         self.agent = agent
         self.algorithm = algorithm
@@ -91,6 +93,8 @@ class GenelabSkrlTrainer:
         self.counters = Counters()
         self.snapshot = snapshot
         self.wall_time = wall_time or WallTime()
+        self.writes_checkpoints = rank == 0
+        self.envs_in_all_ranks = env.num_envs * world_size
         self.returns: collections.deque[float] = collections.deque(maxlen=100)
         self.lengths: collections.deque[float] = collections.deque(maxlen=100)
         env.reset()
@@ -141,7 +145,7 @@ class GenelabSkrlTrainer:
         first = self.counters.iteration + 1
         last = first + iterations
         timesteps = last * self.steps_per_iteration
-        num_envs = self.env.num_envs
+        num_envs = self.envs_in_all_ranks
         self.progress.start(first, last, self.counters.timestep * num_envs)
         self.agent.enable_training_mode(True)
         start_time = time.perf_counter() - self.counters.wall_time
@@ -166,15 +170,18 @@ class GenelabSkrlTrainer:
         finally:
             self.progress.finish()
 
-    def save(self) -> Path:
+    def save(self) -> Path | None:
         """Checkpoint the agent at the last finished iteration (off-policy: with its replay
-        memory; Ctrl-C waits until both are written); returns the file."""
+        memory; Ctrl-C waits until both are written); returns the file (``None`` on the
+        ranks that write none)."""
         counters = self.counters
+        if not self.writes_checkpoints:
+            return None
         path = checkpoint_path(self.run_dir, counters.timestep)
         with deferred_interrupts(), self.wall_time.phase("checkpoints"):
             save_checkpoint(self.agent, path, {
                 "algorithm": self.algorithm, "iteration": counters.iteration,
-                "timestep": counters.timestep, "env_steps": counters.timestep * self.env.num_envs,
+                "timestep": counters.timestep, "env_steps": counters.timestep * self.envs_in_all_ranks,
                 "wall_time": counters.wall_time,
                 "episodes": {"returns": list(self.returns), "lengths": list(self.lengths)},
                 "snapshot": self.snapshot() if self.snapshot is not None else None})

@@ -41,6 +41,8 @@ class TrainContext:
             iteration.
         rank: This process's rank in distributed training (0 alone writes files).
         world_size: Number of training processes.
+        ranks_digest: SHA-256 of the learner state all ranks agreed on at the end of a
+            multi-process run (:meth:`check_ranks_agree`); ``None`` otherwise.
 
     For an exact resume a backend stores :meth:`snapshot` in every checkpoint and, when
     resuming, passes it to :meth:`restore_snapshot` once everything is built.
@@ -66,6 +68,7 @@ class TrainContext:
     world_size: int = 1
     wall_time: WallTime = field(init=False, repr=False)
     metrics: TrainingMetrics = field(init=False, repr=False)
+    ranks_digest: str | None = field(default=None, init=False)
     _iteration_end: tuple[Any, ...] | None = field(default=None, init=False, repr=False)
     _writer: Any = field(default=None, init=False, repr=False)
 
@@ -94,6 +97,18 @@ class TrainContext:
 
             self._writer = open_summary_writer(self.run_dir)
         return self._writer
+
+    def check_ranks_agree(self, state: Any, what: str) -> None:
+        """After training on several processes, check that every rank holds the same
+        ``state`` (the learner's parameters, normalizers and optimizer state, nested dicts
+        of tensors); raise a :class:`~genelab.errors.GenelabError` naming the ranks that
+        differ. The agreed digest is kept in :attr:`ranks_digest` and recorded in
+        ``params/run.json``. Every rank must call it; one process does nothing.
+        """
+        if self.world_size > 1:
+            from genelab.rl.ranks import agree_across_ranks
+
+            self.ranks_digest = agree_across_ranks(state, what)
 
     def close(self) -> None:
         """Flush and close the TensorBoard writer (core calls it after training)."""

@@ -41,6 +41,8 @@ class TrainResult:
         remaining: Iterations of this command's budget left undone (interrupted runs).
         env_steps: Total env transitions trained (earlier runs it continues included).
         timings: Wall seconds per phase (:meth:`genelab.rl.timing.WallTime.breakdown`).
+        ranks_digest: SHA-256 of the learner state every rank ended with, when the backend
+            checked that they agree (:meth:`TrainContext.check_ranks_agree`).
     """
 
     task_id: str
@@ -55,14 +57,18 @@ class TrainResult:
     mean_episode_length: float | None
     env_steps: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    ranks_digest: str | None = None
 
     def summary(self) -> dict[str, Any]:
         """What ``params/run.json`` records under ``result`` when the run ends."""
-        return {"iterations": self.iterations, "env_steps": self.env_steps,
-                "mean_reward": self.mean_reward,
-                "mean_episode_length": self.mean_episode_length,
-                "seconds": round(self.seconds, 3),
-                "timings": {name: round(value, 3) for name, value in self.timings.items()}}
+        summary = {"iterations": self.iterations, "env_steps": self.env_steps,
+                   "mean_reward": self.mean_reward,
+                   "mean_episode_length": self.mean_episode_length,
+                   "seconds": round(self.seconds, 3),
+                   "timings": {name: round(value, 3) for name, value in self.timings.items()}}
+        if self.ranks_digest is not None:
+            summary["ranks_agree_sha256"] = self.ranks_digest
+        return summary
 
 
 def seed_everything(seed: int) -> None:
@@ -139,6 +145,7 @@ def train_task(
     saved: Run | None = None
     seconds = 0.0
     timings: dict[str, float] = {}
+    ranks_digest: str | None = None
     try:
         with stop_at_iteration_end(progress.request_stop, immediate=world_size > 1):
             seed_everything(agent_cfg.seed + rank)
@@ -170,6 +177,7 @@ def train_task(
                     ctx.close()
                     seconds = progress.finish()
                     timings = ctx.wall_time.breakdown()
+                    ranks_digest = ctx.ranks_digest
             finally:
                 env.close()
     except BaseException as error:
@@ -187,6 +195,7 @@ def train_task(
     else:
         result = _result(task_id, backend, "complete", run_dir, progress, agent_cfg, seconds,
                          timings)
+        result.ranks_digest = ranks_digest
         with deferred_interrupts():
             run_dir = _settle(run_dir, keep, rank, saved, backend, result)
     result.run_dir = run_dir
