@@ -19,6 +19,7 @@ import torch
 from bench_env import best_rates
 from genelab.envs import ManagerBasedRlEnv
 from genelab.registry import TASKS
+from genelab.testing import suite_device
 from mujoco import rollout
 
 TASKS_MEASURED = ("GeneLab-HalfCheetah-v0", "GeneLab-Hopper-v0", "GeneLab-Ant-v0")
@@ -66,7 +67,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", nargs="+", default=list(TASKS_MEASURED))
     parser.add_argument("--sizes", type=int, nargs="+", default=[64, 512])
-    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--device", default=suite_device(),
+                        help="torch device of the env tensors (default: $GENELAB_TEST_DEVICE or cpu)")
     parser.add_argument("--seconds", type=float, default=3.0, help="time per measurement")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per size")
     args = parser.parse_args()

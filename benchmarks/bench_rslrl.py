@@ -26,9 +26,13 @@ from genelab.registry import TASKS
 from genelab.rl import PlayContext, TrainContext
 from genelab.rl.evaluate import evaluate
 from genelab.rl.progress import TrainingProgress
+from genelab.testing import suite_device
 from genelab_backend_rslrl.backend import RslRlBackend
 from genelab_backend_rslrl.wrapper import RslRlVecEnvWrapper
 from solve_watch import SolveWatch
+
+#: Where both sides run: $GENELAB_TEST_DEVICE (default cpu).
+DEVICE = suite_device()
 
 TASK = "GeneLab-Cartpole-v0"
 SOLVED = 0.95
@@ -38,7 +42,7 @@ def _env(seed: int) -> tuple[object, ManagerBasedRlEnv]:
     env_cfg = TASKS.get(TASK).env
     env_cfg.seed = seed
     torch.manual_seed(seed)
-    return env_cfg, ManagerBasedRlEnv(env_cfg, device="cpu")
+    return env_cfg, ManagerBasedRlEnv(env_cfg, device=DEVICE)
 
 
 def greedy_mean_length(agent_cfg, checkpoint: Path) -> float:
@@ -47,7 +51,7 @@ def greedy_mean_length(agent_cfg, checkpoint: Path) -> float:
     try:
         policy = RslRlBackend().inference_policy(PlayContext(
             task_id=TASK, env=env, env_cfg=env_cfg, agent_cfg=agent_cfg,
-            checkpoint=checkpoint, device="cpu"))
+            checkpoint=checkpoint, device=DEVICE))
         return evaluate(env, policy)["length_mean"]
     finally:
         env.close()
@@ -65,7 +69,7 @@ def time_to_solve(seed: int, root: Path) -> None:
     try:
         RslRlBackend().train(TrainContext(task_id=TASK, env=env, env_cfg=env_cfg,
                                           agent_cfg=agent_cfg, run_dir=run_dir,
-                                          device="cpu", progress=watch))
+                                          device=DEVICE, progress=watch))
     finally:
         env.close()
     total = time.perf_counter() - start
@@ -87,7 +91,7 @@ def genelab_path(iterations: int, root: Path, tag: str) -> float:
     start = time.perf_counter()
     try:
         RslRlBackend().train(TrainContext(task_id=TASK, env=env, env_cfg=env_cfg,
-                                          agent_cfg=agent_cfg, run_dir=run_dir, device="cpu",
+                                          agent_cfg=agent_cfg, run_dir=run_dir, device=DEVICE,
                                           progress=TrainingProgress(enabled=False)))
     finally:
         env.close()
@@ -107,7 +111,7 @@ def direct_path(iterations: int, root: Path, tag: str) -> float:
         with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
             wrapper = RslRlVecEnvWrapper(env, clip_actions=agent_cfg.clip_actions)
             runner = OnPolicyRunner(wrapper, agent_cfg.to_rsl_rl_dict(wrapper.observation_groups),
-                                    log_dir=str(run_dir), device="cpu")
+                                    log_dir=str(run_dir), device=DEVICE)
             runner.learn(iterations, init_at_random_ep_len=agent_cfg.init_at_random_ep_len)
             runner.logger.writer.close()
     finally:

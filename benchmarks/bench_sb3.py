@@ -36,12 +36,16 @@ import torch
 from genelab.envs import ManagerBasedRlEnv
 from genelab.registry import TASKS
 from genelab.rl import TrainContext
+from genelab.testing import suite_device
 from genelab_backend_sb3.backend import Sb3Backend
 from solve_watch import Solved, SolveWatch
 from stable_baselines3 import PPO
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.vec_env import DummyVecEnv
+
+#: Where both sides run: $GENELAB_TEST_DEVICE (default cpu).
+DEVICE = suite_device()
 
 TASK = "GeneLab-Cartpole-v0"
 PRESET = "sb3_ppo"
@@ -93,13 +97,13 @@ def genelab_run(seed: int, max_iterations: int, root: Path) -> Outcome:
     task.env.seed = seed
     torch.manual_seed(seed)
     start = time.perf_counter()
-    env = ManagerBasedRlEnv(task.env, device="cpu")
+    env = ManagerBasedRlEnv(task.env, device=DEVICE)
     watch = SolveWatch(SOLVED * env.max_episode_length, stop=True)
     run_dir = root / f"genelab_{seed}"
     run_dir.mkdir()
     try:
         Sb3Backend().train(TrainContext(task_id=TASK, env=env, env_cfg=task.env,
-                                        agent_cfg=agent_cfg, run_dir=run_dir, device="cpu",
+                                        agent_cfg=agent_cfg, run_dir=run_dir, device=DEVICE,
                                         progress=watch))
     except Solved:
         pass
@@ -122,7 +126,7 @@ def plain_sb3_run(seed: int, max_iterations: int) -> Outcome:
                 n_epochs=hyper.n_epochs, learning_rate=hyper.learning_rate, gamma=hyper.gamma,
                 gae_lambda=hyper.gae_lambda, ent_coef=hyper.ent_coef,
                 policy_kwargs={"net_arch": list(preset.policy.net_arch)}, seed=seed,
-                device="cpu", verbose=0)
+                device=DEVICE, verbose=0)
     limit = venv.envs[0].spec.max_episode_steps
     callback = SolveCallback(SOLVED * limit)
     callback.start = start
@@ -139,7 +143,7 @@ def collection_rate(venv, iterations: int = 10, n_steps: int = 16) -> float:
     """env-steps/s of SB3 PPO on ``venv`` with a single gradient step per rollout."""
     rollout = n_steps * venv.num_envs
     model = PPO("MlpPolicy", venv, n_steps=n_steps, batch_size=rollout, n_epochs=1,
-                policy_kwargs={"net_arch": [64, 64]}, device="cpu", seed=0, verbose=0)
+                policy_kwargs={"net_arch": [64, 64]}, device=DEVICE, seed=0, verbose=0)
     model.learn(rollout)  # warm-up iteration (allocations, first calls)
     start = time.perf_counter()
     model.learn(iterations * rollout, reset_num_timesteps=False)
@@ -154,7 +158,7 @@ def throughput(env_counts: list[int]) -> None:
     for n in env_counts:
         cfg = TASKS.get(TASK).env
         cfg.num_envs, cfg.seed = n, 0
-        env = ManagerBasedRlEnv(cfg, device="cpu")
+        env = ManagerBasedRlEnv(cfg, device=DEVICE)
         try:
             ours = collection_rate(GenelabSb3VecEnv(env))
         finally:

@@ -10,12 +10,15 @@ from __future__ import annotations
 import pytest
 import torch
 from genelab.envs import ManagerBasedRlEnv
+from genelab.testing import suite_device
 from genelab.testing.probes import two_state_probe_cfg, two_state_values
 from genelab_backend_rslrl.config import RslRlOnPolicyRunnerCfg
 from genelab_backend_rslrl.runner import GenelabOnPolicyRunner
 from genelab_backend_rslrl.wrapper import RslRlVecEnvWrapper
 from rsl_rl.runners import OnPolicyRunner
 from tensordict import TensorDict
+
+DEVICE = suite_device()
 
 GAMMA = 0.9
 STATES = {"policy": torch.tensor([[1.0, 0.0], [0.0, 1.0]])}  # X, Y
@@ -33,15 +36,15 @@ def _probe_agent() -> RslRlOnPolicyRunnerCfg:
 
 def _learned_values(runner_type: type[OnPolicyRunner]) -> list[float]:
     torch.manual_seed(0)
-    env = ManagerBasedRlEnv(two_state_probe_cfg(num_envs=8, horizon=3), device="cpu")
+    env = ManagerBasedRlEnv(two_state_probe_cfg(num_envs=8, horizon=3), device=DEVICE)
     try:
         wrapper = RslRlVecEnvWrapper(env)
         cfg = _probe_agent()
         runner = runner_type(wrapper, cfg.to_rsl_rl_dict(wrapper.observation_groups),
-                             log_dir=None, device="cpu")
+                             log_dir=None, device=DEVICE)
         runner.learn(cfg.max_iterations)
         with torch.no_grad():
-            return runner.alg.critic(TensorDict(STATES, batch_size=[2])).squeeze(1).tolist()
+            return runner.alg.critic(TensorDict(STATES, batch_size=[2], device=DEVICE)).squeeze(1).tolist()
     finally:
         env.close()
 
@@ -58,4 +61,4 @@ def test_rsl_rl_own_bootstrap_misses_them() -> None:
     """The same run through rsl_rl's stock runner: the probe tells the two apart."""
     true = two_state_values(GAMMA)
     learned = _learned_values(OnPolicyRunner)
-    assert all(abs(v - t) > 0.2 * abs(t) for v, t in zip(learned, true)), (learned, true)
+    assert all(abs(v - t) > 0.2 * abs(t) for v, t in zip(learned, true, strict=True)), (learned, true)

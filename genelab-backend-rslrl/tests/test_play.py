@@ -7,20 +7,22 @@ import dataclasses
 import pytest
 import torch
 from genelab.errors import GenelabError
-from genelab.testing import check_export
+from genelab.testing import check_export, suite_device
 from genelab_backend_rslrl.backend import RslRlBackend
 from genelab_backend_rslrl.wrapper import RslRlVecEnvWrapper
 from rsl_rl.runners import OnPolicyRunner
 from tensordict import TensorDict
+
+DEVICE = suite_device()
 
 
 def rsl_rl_actor(ctx, agent_cfg):
     """The checkpoint loaded by plain rsl-rl-lib, as a reference."""
     wrapper = RslRlVecEnvWrapper(ctx.env)
     runner = OnPolicyRunner(wrapper, agent_cfg.to_rsl_rl_dict(wrapper.observation_groups),
-                            log_dir=None, device="cpu")
+                            log_dir=None, device=DEVICE)
     runner.load(str(ctx.checkpoint))
-    return runner.get_inference_policy("cpu")
+    return runner.get_inference_policy(DEVICE)
 
 
 def test_policy_reproduces_the_actor_with_its_normalizer(cartpole_run, play_ctx) -> None:

@@ -9,8 +9,10 @@ import pytest
 import torch
 from genelab.envs import ManagerBasedRlEnv
 from genelab.errors import GenelabError
-from genelab.testing import StopAt, crash, metric_steps, press_ctrl_c
+from genelab.testing import StopAt, crash, metric_steps, press_ctrl_c, suite_device
 from genelab_backend_rslrl.backend import RslRlBackend
+
+DEVICE = suite_device()
 
 
 def checkpoints(run_dir: Path) -> list[str]:
@@ -109,7 +111,7 @@ def test_validate_rejects_unsplittable_rollout(tiny_agent, short_env) -> None:
     agent_cfg = tiny_agent()
     agent_cfg.steps_per_iteration = 1
     agent_cfg.algorithm.num_mini_batches = 16
-    env = ManagerBasedRlEnv(short_env(num_envs=4), device="cpu")
+    env = ManagerBasedRlEnv(short_env(num_envs=4), device=DEVICE)
     try:
         with pytest.raises(GenelabError, match="4 envs x 1 steps cannot be split into 16"):
             RslRlBackend().validate(agent_cfg, env)
@@ -121,7 +123,7 @@ def test_validate_wants_one_gpu_per_rank_on_cuda_and_accepts_cpu_ranks(
         tiny_agent, short_env, monkeypatch) -> None:
     monkeypatch.setenv("WORLD_SIZE", "2")
     monkeypatch.setenv("LOCAL_RANK", "1")
-    env = ManagerBasedRlEnv(short_env(num_envs=4), device="cpu")
+    env = ManagerBasedRlEnv(short_env(num_envs=4), device=DEVICE)
     try:
         RslRlBackend().validate(tiny_agent(), env)  # CPU ranks train over gloo
         # the same env as rank 1 would see it on a GPU machine (no GPU here to build one)

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import torch
 from genelab.envs import ManagerBasedRlEnv
+from genelab.testing import suite_device
 from genelab_backend_rslrl.wrapper import RslRlVecEnvWrapper
 from tensordict import TensorDict
 
+DEVICE = suite_device()
+
 
 def test_wrapper_speaks_rsl_rl_vec_env(short_env) -> None:
-    env = ManagerBasedRlEnv(short_env(num_envs=4, horizon=3), device="cpu")
+    env = ManagerBasedRlEnv(short_env(num_envs=4, horizon=3), device=DEVICE)
     try:
         wrapper = RslRlVecEnvWrapper(env)
         assert (wrapper.num_envs, wrapper.num_actions) == (4, env.action_dim)
         assert wrapper.max_episode_length == env.max_episode_length == 3
-        assert wrapper.cfg is env.cfg and wrapper.device == torch.device("cpu")
+        assert wrapper.cfg is env.cfg and wrapper.device == torch.device(DEVICE)
         obs = wrapper.get_observations()
         assert isinstance(obs, TensorDict) and obs.batch_size == torch.Size([4])
         assert {k: v.shape[1] for k, v in obs.items()} == env.observation_dims
@@ -37,8 +40,8 @@ def test_wrapper_speaks_rsl_rl_vec_env(short_env) -> None:
 
 
 def test_wrapper_clips_actions_before_the_env(short_env) -> None:
-    clipped = ManagerBasedRlEnv(short_env(num_envs=4, seed=3), device="cpu")
-    direct = ManagerBasedRlEnv(short_env(num_envs=4, seed=3), device="cpu")
+    clipped = ManagerBasedRlEnv(short_env(num_envs=4, seed=3), device=DEVICE)
+    direct = ManagerBasedRlEnv(short_env(num_envs=4, seed=3), device=DEVICE)
     try:
         wrapper = RslRlVecEnvWrapper(clipped, clip_actions=0.5)
         direct.reset()

@@ -5,12 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from genelab.errors import GenelabError
-from genelab.testing import check_export
+from genelab.testing import check_export, suite_device
 from genelab_backend_sb3.backend import Sb3Backend
 from genelab_backend_sb3.checkpoints import load_checkpoint, running_mean_std
 from genelab_backend_sb3.models import algorithm_class
 from genelab_backend_sb3.vec_env import GOAL_KEYS, GenelabSb3VecEnv
 from stable_baselines3.common.vec_env import VecNormalize
+
+DEVICE = suite_device()
 
 STEPS = 8  # the tiny agent's steps_per_iteration
 ENVS = 8  # the short env's num_envs
@@ -50,7 +52,7 @@ def test_normalizer_is_saved_resumed_and_applied_at_playback(train, tiny_agent, 
     try:
         policy = Sb3Backend().inference_policy(play)
         reference = algorithm_class(agent_cfg.algorithm).load(
-            last, env=GenelabSb3VecEnv(play.env), device="cpu")
+            last, env=GenelabSb3VecEnv(play.env), device=DEVICE)
         normalize = VecNormalize(GenelabSb3VecEnv(play.env), training=False, norm_reward=False,
                                  clip_obs=saved["clip_obs"])
         normalize.obs_rms = running_mean_std(saved["obs_rms"])

@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 import torch
 from genelab.errors import GenelabError
-from genelab.testing import check_export
+from genelab.testing import check_export, suite_device
 from genelab_backend_sb3.backend import Sb3Backend
 from genelab_backend_sb3.models import algorithm_class
 from genelab_backend_sb3.vec_env import GOAL_KEYS, GenelabSb3VecEnv
+
+DEVICE = suite_device()
 
 RUNS = ("PPO", "A2C", "SAC", "TD3", "DDPG", "HER")
 
@@ -29,7 +31,7 @@ def test_policy_matches_sb3_load_and_deterministic_predict(trained_runs, play_ct
     try:
         policy = Sb3Backend().inference_policy(ctx)
         reference = algorithm_class(run.agent_cfg.algorithm).load(  # HER needs the env
-            run.last_checkpoint, env=GenelabSb3VecEnv(ctx.env), device="cpu")
+            run.last_checkpoint, env=GenelabSb3VecEnv(ctx.env), device=DEVICE)
         goal_task = name == "HER"
         obs, _ = ctx.env.reset()
         for _ in range(5):

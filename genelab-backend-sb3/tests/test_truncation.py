@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 from genelab.envs import ManagerBasedRlEnv
+from genelab.testing import suite_device
 from genelab_backend_sb3.config import Sb3AgentCfg
 from genelab_backend_sb3.models import build_model
 from genelab_backend_sb3.vec_env import GenelabSb3VecEnv
+
+DEVICE = suite_device()
 
 STEPS = 60
 HORIZON = 10
@@ -20,11 +23,11 @@ HORIZON = 10
 def test_replay_buffer_keeps_pre_reset_observations_and_time_outs(short_env) -> None:
     cfg_env = short_env(num_envs=8, horizon=HORIZON, seed=1)
     cfg_env.events["reset_state"].params["pos_range"][1] = (-0.19, 0.19)  # some fall soon
-    env = ManagerBasedRlEnv(cfg_env, device="cpu")
+    env = ManagerBasedRlEnv(cfg_env, device=DEVICE)
     try:
         cfg = Sb3AgentCfg(algorithm="SAC", steps_per_iteration=STEPS)
         cfg.sac.learning_starts = 10**6  # random actions only; no update needed here
-        model = build_model(cfg, GenelabSb3VecEnv(env), "cpu")
+        model = build_model(cfg, GenelabSb3VecEnv(env), DEVICE)
         model.learn(STEPS * env.num_envs)
         buffer = model.replay_buffer
         obs, next_obs = buffer.observations[:STEPS], buffer.next_observations[:STEPS]

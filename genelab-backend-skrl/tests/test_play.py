@@ -5,17 +5,19 @@ from __future__ import annotations
 import pytest
 import torch
 from genelab.errors import GenelabError
-from genelab.testing import check_export
+from genelab.testing import check_export, suite_device
 from genelab_backend_skrl.agents import build_agent
 from genelab_backend_skrl.backend import SkrlBackend
 from genelab_backend_skrl.wrapper import GenelabSkrlWrapper
+
+DEVICE = suite_device()
 
 ALGORITHMS = ("PPO", "A2C", "SAC", "TD3", "DDPG")
 
 
 def skrl_reference(ctx, agent_cfg):
     """The checkpoint loaded by skrl's own ``Agent.load`` into a fresh agent."""
-    agent = build_agent(agent_cfg, GenelabSkrlWrapper(ctx.env), "cpu", training=False)
+    agent = build_agent(agent_cfg, GenelabSkrlWrapper(ctx.env), DEVICE, training=False)
     agent.load(str(ctx.checkpoint))
     return agent
 

@@ -10,18 +10,21 @@ import pytest
 import torch
 from genelab.envs import ManagerBasedRlEnv
 from genelab.rl.progress import TrainingProgress
+from genelab.testing import suite_device
 from genelab_backend_skrl.agents import build_agent
 from genelab_backend_skrl.trainer import GenelabSkrlTrainer
 from genelab_backend_skrl.wrapper import GenelabSkrlWrapper
+
+DEVICE = suite_device()
 
 STEPS = 80
 
 
 def test_wrapper_speaks_skrl(short_env) -> None:
-    env = ManagerBasedRlEnv(short_env(num_envs=4, horizon=3), device="cpu")
+    env = ManagerBasedRlEnv(short_env(num_envs=4, horizon=3), device=DEVICE)
     try:
         wrapper = GenelabSkrlWrapper(env)
-        assert wrapper.num_envs == 4 and wrapper.device == torch.device("cpu")
+        assert wrapper.num_envs == 4 and wrapper.device == torch.device(DEVICE)
         assert wrapper.observation_space.shape == (env.observation_dims["policy"],)
         assert wrapper.action_space.shape == (env.action_dim,)
         assert wrapper.state_space is None
@@ -41,7 +44,7 @@ def test_wrapper_states_are_the_critic_group(short_env) -> None:
     env_cfg = short_env(num_envs=4)
     policy = env_cfg.observations["policy"]
     env_cfg.observations["critic"] = type(policy)(terms=dict(policy.terms), enable_noise=False)
-    env = ManagerBasedRlEnv(env_cfg, device="cpu")
+    env = ManagerBasedRlEnv(env_cfg, device=DEVICE)
     try:
         wrapper = GenelabSkrlWrapper(env)
         wrapper.reset()
@@ -55,9 +58,9 @@ def test_wrapper_states_are_the_critic_group(short_env) -> None:
 
 def _collect(agent_cfg, short_env):
     """Run STEPS random-ish steps (no update yet) and return the agent and what the env gave."""
-    env = ManagerBasedRlEnv(short_env(num_envs=8, horizon=20, seed=1), device="cpu")
+    env = ManagerBasedRlEnv(short_env(num_envs=8, horizon=20, seed=1), device=DEVICE)
     wrapper = GenelabSkrlWrapper(env)
-    agent = build_agent(agent_cfg, wrapper, "cpu")
+    agent = build_agent(agent_cfg, wrapper, DEVICE)
     trainer = GenelabSkrlTrainer(wrapper, agent, algorithm=agent_cfg.algorithm,
                                  steps_per_iteration=STEPS, save_interval=1, run_dir=None,
                                  progress=TrainingProgress(enabled=False))

@@ -16,12 +16,15 @@ from genelab.rl.evaluate import (
     return_stats,
     t_quantile_975,
 )
+from genelab.testing import suite_device
+
+DEVICE = suite_device()
 
 
 class FixedLengthEnv:
     """Env ``i`` ends an episode every ``i + 1`` steps with reward 1 per step; env 2 succeeds."""
 
-    num_envs, device, max_episode_length = 3, "cpu", 10
+    num_envs, device, max_episode_length = 3, DEVICE, 10
 
     def __init__(self) -> None:
         self.t = torch.zeros(3, dtype=torch.long)

@@ -10,8 +10,10 @@ from genelab.rl.metrics import EpisodeStatistics, TrainingMetrics
 from genelab.rl.progress import IterationStats
 from genelab.rl.tensorboard import open_summary_writer
 from genelab.rl.timing import WallTime, format_breakdown
-from genelab.testing import short_env_cfg
+from genelab.testing import short_env_cfg, suite_device
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+DEVICE = suite_device()
 
 
 def run_random(env: ManagerBasedRlEnv, steps: int, seed: int = 0) -> list[dict]:
@@ -32,7 +34,7 @@ def test_episode_statistics_are_per_episode_means() -> None:
     a mean of per-step means (what rsl_rl and skrl log) breaks that when different numbers
     of episodes end on different steps."""
     env = ManagerBasedRlEnv(short_env_cfg("GeneLab-Cartpole-v0", num_envs=16, horizon=None),
-                            device="cpu")
+                            device=DEVICE)
     statistics = EpisodeStatistics()
     env.add_bridge(statistics)
     try:
@@ -54,7 +56,7 @@ def test_episode_statistics_are_per_episode_means() -> None:
 
 def test_success_rate_on_a_goal_task() -> None:
     env = ManagerBasedRlEnv(short_env_cfg("GeneLab-Reach-v0", num_envs=8, horizon=5),
-                            device="cpu")
+                            device=DEVICE)
     statistics = EpisodeStatistics()
     env.add_bridge(statistics)
     try:
@@ -68,7 +70,7 @@ def test_success_rate_on_a_goal_task() -> None:
 
 def test_training_metrics_write_one_schema_against_env_transitions(tmp_path) -> None:
     env = ManagerBasedRlEnv(short_env_cfg("GeneLab-Cartpole-v0", num_envs=4, horizon=5),
-                            device="cpu")
+                            device=DEVICE)
     writer = open_summary_writer(tmp_path)
     metrics = TrainingMetrics(lambda: writer, env, WallTime())
     metrics.elapsed_before = 100.0  # as after a resume
@@ -98,7 +100,7 @@ def test_training_metrics_write_one_schema_against_env_transitions(tmp_path) -> 
 
 
 def test_library_writer_is_none_where_nothing_is_written() -> None:
-    env = ManagerBasedRlEnv(short_env_cfg("GeneLab-Cartpole-v0", num_envs=2), device="cpu")
+    env = ManagerBasedRlEnv(short_env_cfg("GeneLab-Cartpole-v0", num_envs=2), device=DEVICE)
     try:
         metrics = TrainingMetrics(lambda: None, env, WallTime())
         assert metrics.library_writer(lambda tag: tag) is None

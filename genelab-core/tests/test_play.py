@@ -10,13 +10,16 @@ from genelab.envs import Bridge, ManagerBasedRlEnv
 from genelab.errors import GenelabError
 from genelab.registry import TASKS
 from genelab.rl.play import play_loop, random_policy, zero_policy
+from genelab.testing import suite_device
+
+DEVICE = suite_device()
 
 
 @pytest.fixture
 def env():
     cfg = TASKS.get("GeneLab-Cartpole-v0").play_env
     cfg.seed = 0
-    env = ManagerBasedRlEnv(cfg, device="cpu")
+    env = ManagerBasedRlEnv(cfg, device=DEVICE)
     yield env
     env.close()
 

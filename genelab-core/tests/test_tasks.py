@@ -11,6 +11,9 @@ from genelab.configs import TaskCfg
 from genelab.envs import ManagerBasedRlEnv
 from genelab.registry import TASKS
 from genelab.rl.play import random_policy
+from genelab.testing import suite_device
+
+DEVICE = suite_device()
 
 BUILTIN = ("GeneLab-Cartpole-v0", "GeneLab-Pendulum-v0", "GeneLab-Reach-v0")
 
@@ -21,7 +24,7 @@ def test_builtin_task_builds_and_steps_with_random_actions(task_id):
     assert isinstance(task, TaskCfg) and task.play_env.num_envs == 4
     assert task.agent in task.presets  # its default preset comes from an installed backend
     task.env.num_envs, task.env.seed = 8, 0
-    env = ManagerBasedRlEnv(task.env, device="cpu")
+    env = ManagerBasedRlEnv(task.env, device=DEVICE)
     policy = random_policy(env)
     obs, _ = env.reset()
     for _ in range(env.max_episode_length + 1):  # crosses at least one time limit
@@ -38,7 +41,7 @@ def test_builtin_task_builds_and_steps_with_random_actions(task_id):
 def test_task_limits_match_the_brief():
     lengths = {}
     for task_id in BUILTIN:
-        env = ManagerBasedRlEnv(TASKS.get(task_id).play_env, device="cpu")
+        env = ManagerBasedRlEnv(TASKS.get(task_id).play_env, device=DEVICE)
         lengths[task_id] = env.max_episode_length
     assert lengths == {"GeneLab-Cartpole-v0": 250, "GeneLab-Pendulum-v0": 200,
                        "GeneLab-Reach-v0": 50}
@@ -48,7 +51,7 @@ def test_reach_compute_reward_and_success_agree_with_step_reward():
     cfg = TASKS.get("GeneLab-Reach-v0").env
     cfg.num_envs, cfg.seed, cfg.goal_reward.params["threshold"] = 64, 1, 0.4
     cfg.goal_success.params["threshold"] = 0.4
-    env = ManagerBasedRlEnv(cfg, device="cpu")
+    env = ManagerBasedRlEnv(cfg, device=DEVICE)
     assert env.is_goal_task
     assert set(env.observation_dims) == {"policy", "achieved_goal", "desired_goal"}
     obs, _ = env.reset()

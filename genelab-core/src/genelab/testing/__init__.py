@@ -11,6 +11,7 @@ which needs pytest) against themselves.
 from __future__ import annotations
 
 import io
+import os
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,17 +32,35 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+#: The switch that moves the test suites onto another torch device (``cuda``, ``cuda:1``).
+DEVICE_ENV = "GENELAB_TEST_DEVICE"
+
+
+def suite_device() -> str:
+    """The torch device the test suites and benchmarks run on: ``$GENELAB_TEST_DEVICE``,
+    default ``cpu``. A CUDA device that is not there is an error, never a silent CPU run."""
+    import torch
+
+    from genelab.errors import GenelabError
+
+    device = os.environ.get(DEVICE_ENV, "cpu")
+    if torch.device(device).type == "cuda" and not torch.cuda.is_available():
+        raise GenelabError(f"{DEVICE_ENV}={device}, but torch sees no CUDA device")
+    return device
+
+
 def quiet_progress() -> TrainingProgress:
     """A real progress display writing one line per iteration into a string buffer."""
     return TrainingProgress(stream=io.StringIO(), live=False, log_every=1)
 
 
 def train_backend(backend: Backend, agent_cfg: BackendConfig, env_cfg: Any, run_dir: Path, *,
-                  task_id: str, device: str = "cpu", resume_from: Path | None = None,
+                  task_id: str, device: str | None = None, resume_from: Path | None = None,
                   progress: TrainingProgress | None = None) -> TrainContext:
     """Check, build the env, validate and train like the dispatcher does; return the context.
 
     ``run_dir`` is created here (it must not exist); the env is closed afterwards.
+    ``device`` defaults to :func:`suite_device`.
     """
     import torch
 
@@ -52,6 +71,7 @@ def train_backend(backend: Backend, agent_cfg: BackendConfig, env_cfg: Any, run_
     check_config(agent_cfg, "agent")
     check_launch(backend)
     torch.manual_seed(agent_cfg.seed)
+    device = device or suite_device()
     env = ManagerBasedRlEnv(env_cfg, device=device)
     run_dir.mkdir(parents=True)
     ctx = TrainContext(task_id=task_id, env=env, env_cfg=env_cfg, agent_cfg=agent_cfg,
@@ -126,10 +146,12 @@ def short_env_cfg(task_id: str, num_envs: int = 8, seed: int = 0,
 
 
 def play_context(agent_cfg: BackendConfig, checkpoint: Path, env_cfg: Any, *, task_id: str,
-                 device: str = "cpu", deterministic: bool = True) -> PlayContext:
-    """A PlayContext on an env freshly built from ``env_cfg`` (the caller closes ``ctx.env``)."""
+                 device: str | None = None, deterministic: bool = True) -> PlayContext:
+    """A PlayContext on an env freshly built from ``env_cfg`` (the caller closes ``ctx.env``);
+    ``device`` defaults to :func:`suite_device`."""
     from genelab.envs import ManagerBasedRlEnv
 
+    device = device or suite_device()
     env = ManagerBasedRlEnv(env_cfg, device=device)
     return PlayContext(task_id=task_id, env=env, env_cfg=env_cfg, agent_cfg=agent_cfg,
                        checkpoint=checkpoint, device=device, deterministic=deterministic)
@@ -277,7 +299,7 @@ class ResumeComparison:
 
 def compare_split_training(root: Path, task_id: str, *, preset: str | None = None,
                            args: tuple[str, ...] = (), first: int = 2, then: int = 2,
-                           num_envs: int = 4, seed: int = 3, device: str = "cpu",
+                           num_envs: int = 4, seed: int = 3, device: str | None = None,
                            resume_args: tuple[str, ...] = (),
                            preempt: bool = False) -> ResumeComparison:
     """Train ``first + then`` iterations in one run and ``first``, then ``then`` more
@@ -287,6 +309,7 @@ def compare_split_training(root: Path, task_id: str, *, preset: str | None = Non
     ``args`` are dotted overrides for both runs; ``resume_args`` for the resumed part only.
     ``preempt`` ends the first part with a real SIGTERM during iteration ``first`` (what a
     scheduler sends) instead of its budget: training stops when that iteration ends.
+    ``device`` defaults to :func:`suite_device`.
     """
     from genelab.overrides import parse_override_args
     from genelab.rl.dispatch import train_task
@@ -294,6 +317,7 @@ def compare_split_training(root: Path, task_id: str, *, preset: str | None = Non
     def overrides(extra: tuple[str, ...]) -> list[Any]:
         return parse_override_args(list(extra), ("env", "agent"))
 
+    device = device or suite_device()
     common = {"preset": preset, "num_envs": num_envs, "seed": seed, "device": device}
     whole = train_task(task_id, **common, overrides=overrides(args), max_iterations=first + then,
                        log_root=root / "whole", progress=quiet_progress())

@@ -21,7 +21,6 @@ device comes from ``GENELAB_TEST_DEVICE`` (default ``cpu``).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -31,10 +30,7 @@ from typing import Any, ClassVar
 import pytest
 
 from genelab.errors import GenelabError
-from genelab.testing import StopAt, press_ctrl_c, quiet_progress
-
-#: The device every contract test trains and plays on.
-DEVICE_ENV = "GENELAB_TEST_DEVICE"
+from genelab.testing import StopAt, press_ctrl_c, quiet_progress, suite_device
 
 
 class BackendContract:
@@ -68,8 +64,8 @@ class BackendContract:
 
     @property
     def device(self) -> str:
-        """The device of every run (``GENELAB_TEST_DEVICE``, default ``cpu``)."""
-        return os.environ.get(DEVICE_ENV, "cpu")
+        """The device of every run (:func:`genelab.testing.suite_device`)."""
+        return suite_device()
 
     def train(self, log_root: Path, *, extra: tuple[str, ...] = (), **kwargs: Any) -> Any:
         """``genelab train`` in-process with this class's preset and overrides."""
