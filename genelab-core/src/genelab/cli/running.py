@@ -109,16 +109,13 @@ def train(
     if (gpus is not None or num_envs_per_gpu is not None) and "WORLD_SIZE" not in os.environ:
         from genelab.rl.launch import LaunchRequest, launch
 
-        if video_every is not None:
-            raise GenelabError("--video-every is not passed on to --gpus ranks yet; train "
-                               "without --gpus (or with --seeds) to record clips")
-
         raise typer.Exit(launch(LaunchRequest(
             task_id, gpus=1 if gpus is None else gpus, num_envs=num_envs,
             num_envs_per_gpu=num_envs_per_gpu, preset=preset, override_args=tuple(ctx.args),
             max_iterations=max_iterations, seed=seed, device=device, log_root=log_dir,
             run_name=run_name, resume=resume, checkpoint=checkpoint, run=run, profile=profile,
-            nnodes=nnodes, node_rank=node_rank, rdzv_endpoint=rdzv_endpoint)))
+            video_every=video_every, video_length=video_length, nnodes=nnodes,
+            node_rank=node_rank, rdzv_endpoint=rdzv_endpoint)))
     overrides = parse_override_args(ctx.args, ("env", "agent"))
     result = train_task(
         task_id, preset=preset, overrides=overrides, num_envs=num_envs,

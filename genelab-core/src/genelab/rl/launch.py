@@ -56,6 +56,8 @@ class LaunchRequest:
     checkpoint: str | None = None
     run: str = "latest"
     profile: bool = False
+    video_every: int | None = None
+    video_length: int | None = None
     nnodes: int = 1
     node_rank: int = 0
     rdzv_endpoint: str | None = None
@@ -108,7 +110,8 @@ def torchrun_args(request: LaunchRequest, per_rank: int, run_dir: Path,
     args = [request.task_id, "--num-envs", str(per_rank), "--run-dir", str(run_dir)]
     for flag, value in (("--preset", request.preset), ("--max-iterations", request.max_iterations),
                         ("--seed", request.seed), ("--device", request.device),
-                        ("--checkpoint", checkpoint)):
+                        ("--checkpoint", checkpoint), ("--video-every", request.video_every),
+                        ("--video-length", request.video_length)):
         if value is not None:
             args += [flag, str(value)]
     if request.profile:
