@@ -44,6 +44,11 @@ def test_seeds_train_one_run_each_in_parallel_with_clips(genelab, tmp_path) -> N
     summary = json.loads((parent / "seeds.json").read_text())
     assert summary["final_return"]["min"] == min(rewards)
     assert (parent / "seed_1.log").read_text().count("done: 2 iterations") == 1
+    played = genelab("play", TASK, "--agent", "trained", "--run", "seed_1", "--steps", "3")
+    assert played.returncode == 0, played.stderr
+    evaluated = genelab("eval", TASK, "latest", "--episodes", "8")  # the newest: seed 2
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert list(runs[1].glob("eval_*.json")) and not list(runs[0].glob("eval_*.json"))
     for run in runs:  # a clip at the start and after iteration 0 (after 1 no steps are left)
         clips = sorted(p.name for p in (run / "videos").iterdir())
         assert clips == ["iteration_0.mp4", "iteration_1.mp4"]

@@ -32,6 +32,8 @@ from genelab.serialization import TYPE_KEY, ParamsError, qualified_name, restore
 TIMESTAMP = "%Y-%m-%d_%H-%M-%S"
 _RUN_DIR = re.compile(
     r"^(?P<stamp>\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2})(?:-(?P<n>\d+))?(?:_(?P<name>.+))?$")
+#: A seed's run inside a ``genelab train --seeds`` parent (``<stamp>_seeds/seed_3``).
+_SEED_RUN = re.compile(r"^seed_(?P<seed>\d+)$")
 #: How far above a checkpoint file its run directory may be (``checkpoints/agent_1.pt``).
 _CHECKPOINT_DEPTH = 3
 
@@ -68,10 +70,23 @@ def new_run_dir(log_root: Path, backend: str, experiment: str, run_name: str = "
     raise RunLookupError(f"could not create a run directory under {parent}")
 
 
-def _sort_key(path: Path) -> tuple[str, int, str]:
-    match = _RUN_DIR.match(path.name)
+def _run_folders(log_root: Path) -> list[Path]:
+    """Every folder under ``log_root`` that may hold a run: ``<backend>/<experiment>/<run>``
+    and the seeds' runs of a ``--seeds`` parent, ``<run>/seed_<S>``, oldest first."""
+    folders = []
+    for path in Path(log_root).glob("*/*/*"):
+        if path.is_dir() and _RUN_DIR.match(path.name):
+            folders.append(path)
+            folders += [p for p in path.glob("seed_*") if p.is_dir() and _SEED_RUN.match(p.name)]
+    return sorted(folders, key=_sort_key)
+
+
+def _sort_key(path: Path) -> tuple[str, int, str, int]:
+    seed = _SEED_RUN.match(path.name)
+    top = path.parent if seed else path
+    match = _RUN_DIR.match(top.name)
     assert match is not None
-    return match["stamp"], int(match["n"] or 0), path.name
+    return match["stamp"], int(match["n"] or 0), top.name, int(seed["seed"]) if seed else -1
 
 
 def list_checkpoints(run_dir: Path, pattern: str) -> list[tuple[int, Path]]:
@@ -152,8 +167,9 @@ class Run:
 
     @property
     def label(self) -> str:
-        """``<backend>/<experiment>/<run>``: how messages name it, what ``--run`` searches."""
-        return "/".join(self.path.parts[-3:])
+        """``<backend>/<experiment>/<run>`` (a seed's: ``.../<run>/seed_<S>``): how messages
+        name it, what ``--run`` searches."""
+        return "/".join(self.path.parts[-4 if _SEED_RUN.match(self.path.name) else -3:])
 
     def backend_info(self) -> Any:
         """The installed backend it trained with (an error naming the package if missing)."""
@@ -279,7 +295,9 @@ def find_runs(log_root: Path, task_id: str, *, pattern: str = "", preset: str | 
               ) -> tuple[list[Run], list[str]]:
     """This task's runs under ``log_root``, oldest first, and notes on what was left out.
 
-    ``pattern`` (a regex) is searched in each run's ``<backend>/<experiment>/<run>``;
+    The seeds' runs of a ``--seeds`` parent count as runs (the highest seed of the
+    newest parent is the latest). ``pattern`` (a regex) is searched in each run's
+    :attr:`Run.label`;
     ``preset`` keeps the runs of that preset. Runs of other tasks are never returned;
     runs whose backend is not installed are left out with a note.
     """
@@ -287,9 +305,8 @@ def find_runs(log_root: Path, task_id: str, *, pattern: str = "", preset: str | 
         regex = re.compile(pattern) if pattern not in ("", "latest") else None
     except re.error as error:
         raise RunLookupError(f"bad run pattern '{pattern}': {error}") from None
-    folders = [p for p in Path(log_root).glob("*/*/*") if p.is_dir() and _RUN_DIR.match(p.name)]
     runs, notes = [], []
-    for folder in sorted(folders, key=_sort_key):
+    for folder in _run_folders(log_root):
         try:
             run = Run.open(folder, clean=False)  # other tasks' runs are only read
         except RunLookupError:
