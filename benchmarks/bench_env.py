@@ -16,6 +16,7 @@ from collections.abc import Callable
 import torch
 from genelab.envs import ManagerBasedRlEnv
 from genelab.registry import TASKS
+from genelab.testing import suite_device
 
 TASK = "GeneLab-Cartpole-v0"
 
@@ -73,7 +74,8 @@ def main() -> None:
     """Print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[64, 512, 4096, 16384])
-    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--device", default=suite_device(),
+                        help="torch device (default: $GENELAB_TEST_DEVICE or cpu)")
     parser.add_argument("--seconds", type=float, default=2.0, help="time per measurement")
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per size")
     parser.add_argument("--threads", type=int, default=None,

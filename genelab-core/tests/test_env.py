@@ -22,6 +22,9 @@ from genelab.overrides import apply_overrides, parse_override_args
 from genelab.registry import TASKS
 from genelab.sim import TorchSimulationCfg
 from genelab.sim.models import PointMassCfg
+from genelab.testing import suite_device
+
+DEVICE = suite_device()
 
 
 def constant_one(env: ManagerBasedRlEnv) -> torch.Tensor:
@@ -53,11 +56,11 @@ def fixed_horizon_cfg(num_envs: int = 3) -> ManagerBasedRlEnvCfg:
 def cartpole(num_envs: int = 8, seed: int | None = 0) -> ManagerBasedRlEnv:
     cfg = TASKS.get("GeneLab-Cartpole-v0").env
     cfg.num_envs, cfg.seed = num_envs, seed
-    return ManagerBasedRlEnv(cfg, device="cpu")
+    return ManagerBasedRlEnv(cfg, device=DEVICE)
 
 
 def test_fixed_horizon_is_truncated_not_terminated():
-    env = ManagerBasedRlEnv(fixed_horizon_cfg(), device="cpu")
+    env = ManagerBasedRlEnv(fixed_horizon_cfg(), device=DEVICE)
     assert env.max_episode_length == 10
     action = torch.zeros(3, 2)
     for step in range(1, 11):
@@ -146,7 +149,7 @@ def test_overrides_reach_the_built_env():
     overrides = parse_override_args(
         ["--env.sim.dt", "0.01", "--env.rewards.const.weight=2.0"], ("env",))
     apply_overrides({"env": cfg}, overrides)
-    env = ManagerBasedRlEnv(cfg, device="cpu")
+    env = ManagerBasedRlEnv(cfg, device=DEVICE)
     assert env.step_dt == pytest.approx(0.01)
     assert env.max_episode_length == 100
     assert torch.equal(env.step(torch.zeros(3, 2))[1], torch.full((3,), 2.0))
@@ -155,7 +158,7 @@ def test_overrides_reach_the_built_env():
 def test_actions_are_clipped_then_scaled():
     cfg = fixed_horizon_cfg(num_envs=2)
     cfg.actions["force"] = ActionTermCfg(dim=2, scale=3.0, offset=0.5, clip=(-1.0, 1.0))
-    env = ManagerBasedRlEnv(cfg, device="cpu")
+    env = ManagerBasedRlEnv(cfg, device=DEVICE)
     assert env.single_action_space.low.tolist() == [-1.0, -1.0]
     env.step(torch.tensor([[5.0, -0.5], [-9.0, 0.0]]))
     assert env.action_manager.processed_action.tolist() == [[3.5, -1.0], [-2.5, 0.5]]
@@ -172,7 +175,7 @@ def test_interval_events_and_timed_commands_fire():
     cfg.commands["goal"] = CommandTermCfg(
         func=lambda env, ids: torch.rand(len(ids), 1, generator=env.generator),
         dim=1, resampling_time_range_s=(0.5, 0.5))
-    env = ManagerBasedRlEnv(cfg, device="cpu")
+    env = ManagerBasedRlEnv(cfg, device=DEVICE)
     goal = env.command_manager.get("goal").clone()
     for _ in range(2):
         env.step(torch.zeros(4, 2))
@@ -208,7 +211,7 @@ class RecordingBridge(Bridge):
 
 def test_bridges_are_called_around_steps_and_closed_on_error():
     ok, failing = RecordingBridge(), RecordingBridge(fail_in="pre_step")
-    env = ManagerBasedRlEnv(fixed_horizon_cfg(), device="cpu", bridges=(ok,))
+    env = ManagerBasedRlEnv(fixed_horizon_cfg(), device=DEVICE, bridges=(ok,))
     env.step(torch.zeros(3, 2))
     env.add_bridge(failing)
     with pytest.raises(RuntimeError, match="bridge failed"), env:
@@ -222,8 +225,8 @@ def test_config_errors_are_genelab_errors():
     cfg = fixed_horizon_cfg()
     cfg.actions["force"].dim = 3
     with pytest.raises(GenelabError, match="sim takes 2 controls"):
-        ManagerBasedRlEnv(cfg, device="cpu")
-    env = ManagerBasedRlEnv(fixed_horizon_cfg(), device="cpu")
+        ManagerBasedRlEnv(cfg, device=DEVICE)
+    env = ManagerBasedRlEnv(fixed_horizon_cfg(), device=DEVICE)
     assert not env.is_goal_task
     with pytest.raises(GenelabError, match="not goal-conditioned"):
         env.compute_reward(torch.zeros(1, 2), torch.zeros(1, 2))
@@ -241,12 +244,12 @@ def test_state_dict_continues_a_rollout_exactly_in_a_fresh_env():
     cfg.events["kick"] = EventTermCfg(
         func=mdp.reset_state_uniform, mode="interval", interval_range_s=(0.2, 0.6),
         params={"pos_range": [(-0.2, 0.2)] * 2, "vel_range": [(-0.1, 0.1)] * 2})
-    first = ManagerBasedRlEnv(cfg, device="cpu")
+    first = ManagerBasedRlEnv(cfg, device=DEVICE)
     actions = torch.rand(40, 6, first.action_dim, generator=torch.Generator().manual_seed(0))
     for action in actions[:17]:
         first.step(action * 2 - 1)
     saved = first.state_dict()
-    second = ManagerBasedRlEnv(cfg, device="cpu")
+    second = ManagerBasedRlEnv(cfg, device=DEVICE)
     second.step(actions[0])  # wherever it stands, loading puts it where the first one is
     second.load_state_dict(saved)
     for action in actions[17:]:

@@ -56,11 +56,9 @@ class RewardManager:
             self._weights = torch.tensor(weights, device=self._env.device).unsqueeze(1)
         return self._weights
 
-    def episode_log(self, env_ids: torch.Tensor) -> dict[str, float]:
-        """Mean episodic sum of each term over the episodes ``env_ids``."""
-        sums = self.episode_sums.index_select(1, env_ids).sum(dim=1).tolist()
-        count = env_ids.numel()
-        return {f"Episode_Reward/{n}": v / count for n, v in zip(self.term_names, sums, strict=True)}
+    def episode_totals(self, env_ids: torch.Tensor) -> torch.Tensor:
+        """Each term's episodic sum added up over the episodes ``env_ids``, ``(terms,)``."""
+        return self.episode_sums.index_select(1, env_ids).sum(dim=1)
 
     def reset(self, env_ids: torch.Tensor) -> None:
         """Zero the episodic sums of ``env_ids``."""

@@ -59,6 +59,8 @@ class ManagerBasedRlEnv:
         self.reward_manager = RewardManager(cfg.rewards, self)
         self.observation_manager = ObservationManager(cfg.observations, self)
         self._episode_return = torch.zeros(self.num_envs, device=self.device)
+        self._log_names = ([f"Episode_Reward/{n}" for n in self.reward_manager.term_names]
+                           + [f"Episode_Termination/{n}" for n in self.termination_manager.term_names])
         self._all_ids = torch.arange(self.num_envs, device=self.device)
         self.event_manager.apply("startup", self._all_ids)
         self.obs_buf: dict[str, torch.Tensor] = {}
@@ -104,7 +106,8 @@ class ManagerBasedRlEnv:
             bridge.pre_step(self, action)
         control = self.action_manager.process(action.to(self.device))
         self.sim.step(control, self.cfg.decimation)
-        self.episode_length_buf += 1
+        # out of place, like the return below: extras hands the tensor out without a copy
+        self.episode_length_buf = self.episode_length_buf + 1
         self.common_step_counter += 1
         terminated, truncated = self.termination_manager.compute()
         reward = self.reward_manager.compute()
@@ -117,14 +120,13 @@ class ManagerBasedRlEnv:
             "final_obs": obs,
             "log": {},
             "episode_return": self._episode_return,
-            "episode_length": self.episode_length_buf.clone(),
+            "episode_length": self.episode_length_buf,
         }
         if self.cfg.goal_success is not None:
             extras["success"] = self.is_success(obs["achieved_goal"], obs["desired_goal"])
         done_ids = torch.logical_or(terminated, truncated).nonzero().squeeze(-1)
         if done_ids.numel():
-            extras["log"] = {**self.reward_manager.episode_log(done_ids),
-                             **self.termination_manager.episode_log(done_ids)}
+            extras["log"] = self._episode_log(done_ids)
             self._reset_idx(done_ids)
             fresh = self.observation_manager.compute()
             obs = {name: _replace_rows(value, done_ids, fresh[name]) for name, value in obs.items()}
@@ -134,13 +136,22 @@ class ManagerBasedRlEnv:
             bridge.post_step(self, result)
         return result
 
+    def _episode_log(self, done_ids: torch.Tensor) -> dict[str, float]:
+        """Per-term means over the episodes ``done_ids`` that just ended, read in one copy
+        to the host: reward sums, then the shares of the termination terms."""
+        totals = torch.cat((self.reward_manager.episode_totals(done_ids),
+                            self.termination_manager.episode_counts()))
+        count = done_ids.numel()
+        return {name: total / count
+                for name, total in zip(self._log_names, totals.tolist(), strict=True)}
+
     def _reset_idx(self, env_ids: torch.Tensor) -> None:
         self.sim.reset(env_ids)
         self.event_manager.apply("reset", env_ids)
         self.command_manager.reset(env_ids)
         self.action_manager.reset(env_ids)
         self.reward_manager.reset(env_ids)
-        self.episode_length_buf.index_fill_(0, env_ids, 0)
+        self.episode_length_buf = self.episode_length_buf.index_fill(0, env_ids, 0)
         self._episode_return = self._episode_return.index_fill(0, env_ids, 0.0)
 
     # -- saving and restoring the evolving state -----------------------------------------

@@ -54,9 +54,10 @@ class TerminationManager:
             return torch.zeros_like(self.terminated)
         return functools.reduce(torch.logical_or, values)
 
-    def episode_log(self, env_ids: torch.Tensor) -> dict[str, float]:
-        """Fraction of the episodes ``env_ids`` that each term ended (after :meth:`compute`)."""
-        counts = torch.stack(self._values).index_select(1, env_ids).sum(dim=1).tolist()
-        total = env_ids.numel()
-        return {f"Episode_Termination/{n}": c / total
-                for n, c in zip(self.term_names, counts, strict=True)}
+    def episode_counts(self) -> torch.Tensor:
+        """How many envs each term ended at the last :meth:`compute`, ``(terms,)`` float64.
+
+        A term that fires ends its env, so these are the counts over exactly the
+        episodes that ended on that step (no gather of their rows).
+        """
+        return torch.stack(self._values).sum(dim=1, dtype=torch.float64)
