@@ -30,12 +30,6 @@ def _quiet_skrl() -> Iterator[None]:
         skrl_logger.setLevel(level)
 
 
-def _learner_state(agent: Any) -> dict[str, Any]:
-    """What every rank must agree on: the agent's checkpointed modules (models,
-    optimizers, normalizers)."""
-    return {name: module.state_dict() for name, module in agent.checkpoint_modules.items()}
-
-
 class SkrlBackend(Backend):
     """Trains :class:`SkrlAgentCfg` agents; checkpoints are ``checkpoints/agent_<timestep>.pt``.
 
@@ -105,8 +99,11 @@ class SkrlBackend(Backend):
         from genelab_backend_skrl.distributed import skrl_distributed
 
         with skrl_distributed(ctx.rank, ctx.world_size, ctx.device):
+            # skrl is imported only in here (it would open its own NCCL group outside)
+            from genelab_backend_skrl.checkpoints import learner_state
+
             agent = self._train(ctx)
-            ctx.check_ranks_agree(_learner_state(agent), "the skrl agent")
+            ctx.check_ranks_agree(learner_state(agent), "the skrl agent")
 
     @staticmethod
     def _train(ctx: TrainContext) -> Any:

@@ -40,10 +40,9 @@ def checkpoint_path(run_dir: Path, timestep: int) -> Path:
     return run_dir / "checkpoints" / f"agent_{timestep}.pt"
 
 
-def _extra_state(agent: Agent) -> dict[str, Any]:
-    """Agent state skrl does not save: SAC's entropy coefficient, TD3's update counter
-    (its policy-delay phase), the learning-rate scheduler, and the episode statistics the
-    agent keeps for TensorBoard."""
+def _learned_extra(agent: Agent) -> dict[str, Any]:
+    """What the agent learns that skrl does not save: SAC's entropy coefficient, TD3's
+    update counter (its policy-delay phase) and the learning-rate scheduler."""
     extra: dict[str, Any] = {}
     coefficient = getattr(agent, "log_entropy_coefficient", None)
     if coefficient is not None:
@@ -53,6 +52,20 @@ def _extra_state(agent: Agent) -> dict[str, Any]:
     scheduler = getattr(agent, "scheduler", None)
     if scheduler is not None:
         extra["scheduler"] = scheduler.state_dict()
+    return extra
+
+
+def learner_state(agent: Agent) -> dict[str, Any]:
+    """Everything the agent learns: its modules' states (models, optimizers, normalizers)
+    and, under ``"extra"``, :func:`_learned_extra` (what the ranks of a distributed run
+    must agree on)."""
+    state = {name: module.state_dict() for name, module in agent.checkpoint_modules.items()}
+    return {**state, "extra": _learned_extra(agent)}
+
+
+def _extra_state(agent: Agent) -> dict[str, Any]:
+    """:func:`_learned_extra` and the episode statistics the agent keeps for TensorBoard."""
+    extra = _learned_extra(agent)
     extra["tracking"] = {
         "cumulative_rewards": agent._cumulative_rewards,
         "cumulative_timesteps": agent._cumulative_timesteps,
@@ -65,7 +78,8 @@ def _extra_state(agent: Agent) -> dict[str, Any]:
 
 def save_checkpoint(agent: Agent, path: Path, meta: dict[str, Any]) -> None:
     """Write the agent's modules and ``meta`` (counters, buffers, snapshot) atomically."""
-    state = {name: module.state_dict() for name, module in agent.checkpoint_modules.items()}
+    state = learner_state(agent)
+    del state["extra"]  # saved in full under META
     state[META] = {**meta, "extra": _extra_state(agent)}
     save_checkpoint_file(state, path)
 

@@ -22,12 +22,16 @@ class SynchronizedStandardScaler(RunningStandardScaler):
         if not torch.distributed.is_initialized():
             super()._parallel_variance(input_mean, input_var, input_count)
             return
-        mean, var = input_mean.double(), input_var.double()
+        shape = input_mean.shape
+        mean, var = input_mean.double().reshape(-1), input_var.double().reshape(-1)
+        # a rank's batch of one has no variance (torch.var gives NaN); it adds no scatter
+        scatter = var * (input_count - 1) if input_count > 1 else torch.zeros_like(var)
         count = torch.full_like(mean[:1], float(input_count))
-        moments = torch.cat((count, mean * input_count,
-                             var * (input_count - 1) + mean.square() * input_count))
+        moments = torch.cat((count, mean * input_count, scatter + mean.square() * input_count))
         torch.distributed.all_reduce(moments)
         total, sums, squares = moments[0], moments[1:1 + mean.numel()], moments[1 + mean.numel():]
         combined_mean = sums / total
         combined_var = (squares - total * combined_mean.square()) / (total - 1)
-        super()._parallel_variance(combined_mean, combined_var, int(total.item()))
+        dtype = input_mean.dtype  # the running statistics keep theirs
+        super()._parallel_variance(combined_mean.reshape(shape).to(dtype),
+                                   combined_var.reshape(shape).to(dtype), int(total.item()))

@@ -21,11 +21,24 @@ from genelab.errors import GenelabError
 
 
 def join_process_group(device: str | torch.device) -> None:
-    """Join torchrun's process group unless this process is in one already."""
+    """Join torchrun's process group unless this process is in one already.
+
+    On CUDA the rank's ``device`` becomes the current device first: NCCL's object
+    collectives (broadcasts of parameters, :func:`agree_across_ranks`) put their tensors
+    on the current device, which would otherwise be ``cuda:0`` on every rank.
+    """
     import torch.distributed as dist
 
-    if not dist.is_initialized():
-        dist.init_process_group("nccl" if torch.device(device).type == "cuda" else "gloo")
+    if dist.is_initialized():
+        return
+    device = torch.device(device)
+    if device.type == "cuda":
+        if device.index is None:
+            device = torch.device("cuda", torch.cuda.current_device())
+        torch.cuda.set_device(device)
+        dist.init_process_group("nccl", device_id=device)
+    else:
+        dist.init_process_group("gloo")
 
 
 def leave_process_group() -> None:
