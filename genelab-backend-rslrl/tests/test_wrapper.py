@@ -22,7 +22,7 @@ def test_wrapper_speaks_rsl_rl_vec_env(short_env) -> None:
         assert isinstance(obs, TensorDict) and obs.batch_size == torch.Size([4])
         assert {k: v.shape[1] for k, v in obs.items()} == env.observation_dims
 
-        wrapper.episode_length_buf = torch.tensor([0, 1, 2, 0])
+        wrapper.episode_length_buf = torch.tensor([0, 1, 2, 0], device=DEVICE)
         assert env.episode_length_buf.tolist() == [0, 1, 2, 0]  # written through
         obs, rewards, dones, extras = wrapper.step(torch.zeros(4, env.action_dim))
         latest = wrapper.get_observations()  # the env's own tensors, never recomputed

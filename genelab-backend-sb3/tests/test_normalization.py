@@ -27,8 +27,8 @@ def counts(saved: dict) -> list[float]:
 
 def sb3_inputs(obs, goal_task: bool):
     if goal_task:
-        return {key: obs[group].numpy() for key, group in GOAL_KEYS.items()}
-    return obs["policy"].numpy()
+        return {key: obs[group].cpu().numpy() for key, group in GOAL_KEYS.items()}
+    return obs["policy"].cpu().numpy()
 
 
 @pytest.mark.parametrize("name", ["PPO", "HER"])
@@ -62,7 +62,7 @@ def test_normalizer_is_saved_resumed_and_applied_at_playback(train, tiny_agent, 
             actions = policy(obs)
             raw = sb3_inputs(obs, goal_task)
             expected, _ = reference.predict(normalize.normalize_obs(raw), deterministic=True)
-            np.testing.assert_allclose(actions.numpy(), expected, atol=1e-5)
+            np.testing.assert_allclose(actions.cpu().numpy(), expected, atol=1e-5)
             unnormalized, _ = reference.predict(raw, deterministic=True)
             assert not np.allclose(unnormalized, expected, atol=1e-5)  # the normalizer matters
             obs, *_ = play.env.step(actions)

@@ -19,8 +19,8 @@ RUNS = ("PPO", "A2C", "SAC", "TD3", "DDPG", "HER")
 def sb3_inputs(obs: dict[str, torch.Tensor], goal_task: bool):
     """What SB3's predict takes for these observation groups."""
     if goal_task:
-        return {key: obs[group].numpy() for key, group in GOAL_KEYS.items()}
-    return obs["policy"].numpy()
+        return {key: obs[group].cpu().numpy() for key, group in GOAL_KEYS.items()}
+    return obs["policy"].cpu().numpy()
 
 
 @pytest.mark.parametrize("name", RUNS)
@@ -37,7 +37,7 @@ def test_policy_matches_sb3_load_and_deterministic_predict(trained_runs, play_ct
         for _ in range(5):
             actions = policy(obs)
             expected, _ = reference.predict(sb3_inputs(obs, goal_task), deterministic=True)
-            np.testing.assert_allclose(actions.numpy(), expected, rtol=0, atol=1e-6)
+            np.testing.assert_allclose(actions.cpu().numpy(), expected, rtol=0, atol=1e-6)
             assert torch.equal(policy(obs), actions)  # deterministic
             obs, *_ = ctx.env.step(actions)
     finally:
@@ -55,7 +55,7 @@ def test_non_deterministic_policy_samples(trained_runs, play_ctx, name) -> None:
         assert first.shape == (ctx.env.num_envs, ctx.env.action_dim)
         assert not torch.equal(first, second)
         space = ctx.env.single_action_space
-        assert (first.numpy() >= space.low).all() and (first.numpy() <= space.high).all()
+        assert (first.cpu().numpy() >= space.low).all() and (first.cpu().numpy() <= space.high).all()
     finally:
         ctx.env.close()
 

@@ -65,7 +65,7 @@ def test_fixed_horizon_is_truncated_not_terminated():
     action = torch.zeros(3, 2)
     for step in range(1, 11):
         obs, reward, terminated, truncated, extras = env.step(action)
-        assert torch.equal(reward, torch.ones(3))
+        assert torch.equal(reward, torch.ones(3, device=DEVICE))
         assert not terminated.any()
         if step < 10:
             assert not truncated.any()
@@ -74,11 +74,11 @@ def test_fixed_horizon_is_truncated_not_terminated():
             assert truncated.all()
             assert extras["log"] == {"Episode_Reward/const": 10.0,
                                      "Episode_Termination/time_out": 1.0}
-            assert torch.equal(extras["episode_return"], torch.full((3,), 10.0))
-            assert torch.equal(extras["episode_length"], torch.full((3,), 10))
+            assert torch.equal(extras["episode_return"], torch.full((3,), 10.0, device=DEVICE))
+            assert torch.equal(extras["episode_length"], torch.full((3,), 10, device=DEVICE))
             # pre-reset observation in extras, post-reset observation returned
-            assert torch.equal(extras["final_obs"]["policy"], torch.full((3, 1), 10.0))
-            assert torch.equal(obs["policy"], torch.zeros(3, 1))
+            assert torch.equal(extras["final_obs"]["policy"], torch.full((3, 1), 10.0, device=DEVICE))
+            assert torch.equal(obs["policy"], torch.zeros(3, 1, device=DEVICE))
     _, _, _, truncated, extras = env.step(action)
     assert not truncated.any() and extras["log"] == {}  # never stale
 
@@ -152,7 +152,7 @@ def test_overrides_reach_the_built_env():
     env = ManagerBasedRlEnv(cfg, device=DEVICE)
     assert env.step_dt == pytest.approx(0.01)
     assert env.max_episode_length == 100
-    assert torch.equal(env.step(torch.zeros(3, 2))[1], torch.full((3,), 2.0))
+    assert torch.equal(env.step(torch.zeros(3, 2))[1], torch.full((3,), 2.0, device=DEVICE))
 
 
 def test_actions_are_clipped_then_scaled():
@@ -179,9 +179,9 @@ def test_interval_events_and_timed_commands_fire():
     goal = env.command_manager.get("goal").clone()
     for _ in range(2):
         env.step(torch.zeros(4, 2))
-    assert torch.equal(env.sim.joint_pos, torch.zeros(4, 2))
+    assert torch.equal(env.sim.joint_pos, torch.zeros(4, 2, device=DEVICE))
     env.step(torch.zeros(4, 2))  # 0.3 s: the kick fires
-    assert torch.equal(env.sim.joint_pos, torch.full((4, 2), 5.0))
+    assert torch.equal(env.sim.joint_pos, torch.full((4, 2), 5.0, device=DEVICE))
     assert torch.equal(env.command_manager.get("goal"), goal)
     env.step(torch.zeros(4, 2))
     env.step(torch.zeros(4, 2))  # 0.5 s: goals resampled

@@ -27,19 +27,20 @@ class FixedLengthEnv:
     num_envs, device, max_episode_length = 3, DEVICE, 10
 
     def __init__(self) -> None:
-        self.t = torch.zeros(3, dtype=torch.long)
+        self.t = torch.zeros(3, dtype=torch.long, device=DEVICE)
         self.steps = 0
 
     def reset(self):
-        return torch.zeros(3, 1), {}
+        return torch.zeros(3, 1, device=DEVICE), {}
 
     def step(self, action):
         self.steps += 1
         self.t += 1
-        done = self.t >= torch.arange(1, 4)
+        done = self.t >= torch.arange(1, 4, device=DEVICE)
         self.t[done] = 0
-        extras = {"success": torch.tensor([False, False, True])}
-        return torch.zeros(3, 1), torch.ones(3), done, torch.zeros(3, dtype=torch.bool), extras
+        extras = {"success": torch.tensor([False, False, True], device=DEVICE)}
+        return (torch.zeros(3, 1, device=DEVICE), torch.ones(3, device=DEVICE), done,
+                torch.zeros(3, dtype=torch.bool, device=DEVICE), extras)
 
 
 def test_quotas_sum_to_the_exact_count_and_differ_by_at_most_one():

@@ -52,7 +52,7 @@ def test_headless_play_stops_at_steps_and_max_steps_wins(env, make_policy):
 
 def test_policies_respect_action_bounds(env):
     obs, _ = env.reset()
-    assert torch.equal(zero_policy(env)(obs), torch.zeros(4, 1))
+    assert torch.equal(zero_policy(env)(obs), torch.zeros(4, 1, device=env.device))
     actions = torch.cat([random_policy(env)(obs) for _ in range(50)])
     assert actions.min() >= -1.0 and actions.max() <= 1.0 and actions.std() > 0.3
 

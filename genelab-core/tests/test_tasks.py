@@ -29,7 +29,7 @@ def test_builtin_task_builds_and_steps_with_random_actions(task_id):
     obs, _ = env.reset()
     for _ in range(env.max_episode_length + 1):  # crosses at least one time limit
         action = policy(obs)
-        assert env.single_action_space.contains(action[0].numpy())
+        assert env.single_action_space.contains(action[0].cpu().numpy())
         obs, reward, terminated, truncated, extras = env.step(action)
         for group, dim in env.observation_dims.items():
             assert obs[group].shape == (8, dim) and torch.isfinite(obs[group]).all()
@@ -65,7 +65,8 @@ def test_reach_compute_reward_and_success_agree_with_step_reward():
         assert torch.equal(extras["success"], reward == 0.0)
         seen.update(reward.tolist())
     assert seen == {0.0, -1.0}
-    batch = env.compute_reward(final["achieved_goal"].numpy(), final["desired_goal"].numpy())
+    batch = env.compute_reward(final["achieved_goal"].cpu().numpy(),
+                               final["desired_goal"].cpu().numpy())
     assert torch.equal(batch, expected)
 
 
