@@ -55,7 +55,8 @@ def test_seeds_train_one_run_each_in_parallel_with_clips(genelab, tmp_path) -> N
         assert len(imageio.mimread(run / "videos" / "iteration_1.mp4", format="FFMPEG")) == 5
 
 
-def test_clips_of_a_multi_process_run_come_from_rank_0(genelab, tmp_path) -> None:
+def test_video_every_reaches_a_multi_process_run(genelab, tmp_path) -> None:
+    # the clips land in the one run directory (rank 0 alone records: train_task)
     imageio = pytest.importorskip("imageio.v2")
     result = genelab("train", TASK, "--gpus", "2", *SMALL, "--video-every", "1",
                      "--video-length", "5")
