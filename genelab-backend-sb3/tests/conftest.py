@@ -18,6 +18,7 @@ from genelab.rl.progress import TrainingProgress
 from genelab.testing import play_context, short_env_cfg, train_backend
 from genelab_backend_sb3.backend import Sb3Backend
 from genelab_backend_sb3.config import Sb3AgentCfg
+from genelab_backend_sb3.vec_env import GOAL_KEYS
 
 CARTPOLE = "GeneLab-Cartpole-v0"
 PENDULUM = "GeneLab-Pendulum-v0"
@@ -82,6 +83,18 @@ class TrainedRun:
     @property
     def last_checkpoint(self) -> Path:
         return self.run_dir / "checkpoints" / f"model_{3 * TINY_STEPS * TINY_ENVS}.zip"
+
+
+def _sb3_inputs(obs: dict[str, Any], goal_task: bool) -> Any:
+    """What SB3's ``predict`` takes for these observation groups (numpy, on the host)."""
+    if goal_task:
+        return {key: obs[group].cpu().numpy() for key, group in GOAL_KEYS.items()}
+    return obs["policy"].cpu().numpy()
+
+
+@pytest.fixture
+def sb3_inputs() -> Callable[[dict[str, Any], bool], Any]:
+    return _sb3_inputs
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from genelab.testing import check_export, suite_device
 from genelab_backend_sb3.backend import Sb3Backend
 from genelab_backend_sb3.checkpoints import load_checkpoint, running_mean_std
 from genelab_backend_sb3.models import algorithm_class
-from genelab_backend_sb3.vec_env import GOAL_KEYS, GenelabSb3VecEnv
+from genelab_backend_sb3.vec_env import GenelabSb3VecEnv
 from stable_baselines3.common.vec_env import VecNormalize
 
 DEVICE = suite_device()
@@ -25,15 +25,9 @@ def counts(saved: dict) -> list[float]:
     return [one["count"] for one in ([rms] if "mean" in rms else rms.values())]
 
 
-def sb3_inputs(obs, goal_task: bool):
-    if goal_task:
-        return {key: obs[group].cpu().numpy() for key, group in GOAL_KEYS.items()}
-    return obs["policy"].cpu().numpy()
-
-
 @pytest.mark.parametrize("name", ["PPO", "HER"])
 def test_normalizer_is_saved_resumed_and_applied_at_playback(train, tiny_agent, play_ctx,
-                                                             tmp_path, name) -> None:
+                                                             sb3_inputs, tmp_path, name) -> None:
     agent_cfg = tiny_agent(name)
     agent_cfg.observation_normalization = True
     ctx = train(agent_cfg)

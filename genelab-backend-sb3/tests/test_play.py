@@ -9,23 +9,16 @@ from genelab.errors import GenelabError
 from genelab.testing import check_export, suite_device
 from genelab_backend_sb3.backend import Sb3Backend
 from genelab_backend_sb3.models import algorithm_class
-from genelab_backend_sb3.vec_env import GOAL_KEYS, GenelabSb3VecEnv
+from genelab_backend_sb3.vec_env import GenelabSb3VecEnv
 
 DEVICE = suite_device()
 
 RUNS = ("PPO", "A2C", "SAC", "TD3", "DDPG", "HER")
 
 
-def sb3_inputs(obs: dict[str, torch.Tensor], goal_task: bool):
-    """What SB3's predict takes for these observation groups."""
-    if goal_task:
-        return {key: obs[group].cpu().numpy() for key, group in GOAL_KEYS.items()}
-    return obs["policy"].cpu().numpy()
-
-
 @pytest.mark.parametrize("name", RUNS)
-def test_policy_matches_sb3_load_and_deterministic_predict(trained_runs, play_ctx, name
-                                                           ) -> None:
+def test_policy_matches_sb3_load_and_deterministic_predict(trained_runs, play_ctx, sb3_inputs,
+                                                           name) -> None:
     run = trained_runs(name)
     ctx = play_ctx(run.agent_cfg, run.last_checkpoint)
     try:
@@ -55,7 +48,8 @@ def test_non_deterministic_policy_samples(trained_runs, play_ctx, name) -> None:
         assert first.shape == (ctx.env.num_envs, ctx.env.action_dim)
         assert not torch.equal(first, second)
         space = ctx.env.single_action_space
-        assert (first.cpu().numpy() >= space.low).all() and (first.cpu().numpy() <= space.high).all()
+        sampled = first.cpu().numpy()
+        assert (sampled >= space.low).all() and (sampled <= space.high).all()
     finally:
         ctx.env.close()
 

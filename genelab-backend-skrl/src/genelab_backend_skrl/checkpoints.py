@@ -55,12 +55,15 @@ def _learned_extra(agent: Agent) -> dict[str, Any]:
     return extra
 
 
+def _module_states(agent: Agent) -> dict[str, Any]:
+    """The states of skrl's checkpointed modules (models, optimizers, normalizers)."""
+    return {name: module.state_dict() for name, module in agent.checkpoint_modules.items()}
+
+
 def learner_state(agent: Agent) -> dict[str, Any]:
-    """Everything the agent learns: its modules' states (models, optimizers, normalizers)
-    and, under ``"extra"``, :func:`_learned_extra` (what the ranks of a distributed run
-    must agree on)."""
-    state = {name: module.state_dict() for name, module in agent.checkpoint_modules.items()}
-    return {**state, "extra": _learned_extra(agent)}
+    """Everything the agent learns: :func:`_module_states` and, under ``"extra"``,
+    :func:`_learned_extra` (what the ranks of a distributed run must agree on)."""
+    return {**_module_states(agent), "extra": _learned_extra(agent)}
 
 
 def _extra_state(agent: Agent) -> dict[str, Any]:
@@ -78,8 +81,7 @@ def _extra_state(agent: Agent) -> dict[str, Any]:
 
 def save_checkpoint(agent: Agent, path: Path, meta: dict[str, Any]) -> None:
     """Write the agent's modules and ``meta`` (counters, buffers, snapshot) atomically."""
-    state = learner_state(agent)
-    del state["extra"]  # saved in full under META
+    state = _module_states(agent)
     state[META] = {**meta, "extra": _extra_state(agent)}
     save_checkpoint_file(state, path)
 
